@@ -1,0 +1,103 @@
+"""Wegweiser's routes and event handlers: each parses its input and calls chalicelib.
+
+Nothing here reads the environment or creates an AWS client at import time; see
+chalicelib/wiring.py for where and when that happens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from chalice import Chalice, Rate, Response
+from chalice.app import SQSEvent
+
+from chalicelib import wiring
+from chalicelib.languages import negotiate_language
+from chalicelib.settings import DELIVERY_QUEUE
+from chalicelib.pages import Answer, form_page, not_found_page, stylesheet, thanks_page
+from chalicelib.templating import form_languages
+from chalicelib.worker import deliver_batch
+
+app = Chalice(app_name="wegweiser")
+logging.getLogger("wegweiser").setLevel(logging.INFO)
+
+
+def _response(answer: Answer) -> Response:
+    return Response(body=answer.body, status_code=answer.status, headers=dict(answer.headers))
+
+
+def _form(language: str) -> Response:
+    token = wiring.form_tokens().issue(time.time())
+    return _response(form_page(language, wiring.routing(), token))
+
+
+@app.route("/", methods=["GET"])
+def form_in_browser_language() -> Response:
+    headers = app.current_request.headers
+    return _form(negotiate_language(headers.get("accept-language"), form_languages()))
+
+
+@app.route("/{language}", methods=["GET"])
+def form_in_language(language: str) -> Response:
+    if language not in form_languages():
+        headers = app.current_request.headers
+        fallback = negotiate_language(headers.get("accept-language"), form_languages())
+        return _response(not_found_page(fallback, root=""))
+    return _form(language)
+
+
+@app.route("/form-token", methods=["GET"])
+def form_token() -> Response:
+    token = wiring.form_tokens().issue(time.time())
+    return Response(
+        body=json.dumps({"form_token": token}),
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )
+
+
+@app.route(
+    "/inquiries",
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded", "application/json"],
+)
+def submit_inquiry() -> Response:
+    from chalicelib.submission import answer_submission  # imports boto3: not for GET /
+
+    request = app.current_request
+    return _response(
+        answer_submission(
+            wiring.services().intake,
+            content_type=request.headers.get("content-type", "application/json"),
+            body=request.raw_body,
+            accept_language=request.headers.get("accept-language"),
+            new_form_token=wiring.form_tokens().issue(time.time()),
+        )
+    )
+
+
+@app.route("/{language}/thanks/{reference}", methods=["GET"])
+def thanks(language: str, reference: str) -> Response:
+    from chalicelib.thanks import answer_thanks
+
+    return _response(answer_thanks(wiring.services().store, language, reference))
+
+
+@app.route("/assets/wegweiser.css", methods=["GET"])
+def style() -> Response:
+    return Response(
+        body=stylesheet(),
+        headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": "max-age=3600"},
+    )
+
+
+@app.on_sqs_message(queue=DELIVERY_QUEUE, batch_size=10)
+def deliver_inquiries(event: SQSEvent) -> dict[str, Any]:
+    return deliver_batch(event, wiring.services().delivery)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def sweep_stalled(event: object) -> None:
+    wiring.services().sweep.requeue_stalled()

@@ -1,0 +1,1 @@
+"""Wegweiser's logic: everything app.py's routes and handlers call."""

@@ -1,0 +1,54 @@
+"""The one place that creates boto3 clients: lazily, once per container.
+
+boto3 costs about 230 ms to import and each client about 100 ms, so a cold start
+pays only for the clients its route uses: the form page uses none. The endpoint
+comes from boto3's own AWS_ENDPOINT_URL handling, so the same code talks to AWS in
+Lambda and to the emulator locally.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from botocore.config import Config
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
+
+
+@functools.cache
+def _session() -> Session:
+    import boto3  # deferred: see the module docstring
+
+    return boto3.session.Session()
+
+
+def _config() -> Config:
+    from botocore.config import Config
+
+    # Fail fast inside a request: a resident should get a 503 in seconds, not hang.
+    return Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
+
+
+@functools.cache
+def dynamodb() -> DynamoDBClient:
+    return _session().client("dynamodb", config=_config())
+
+
+@functools.cache
+def sqs() -> SQSClient:
+    return _session().client("sqs", config=_config())
+
+
+@functools.cache
+def sesv2() -> SESV2Client:
+    return _session().client("sesv2", config=_config())
+
+
+def forget_clients() -> None:
+    """Drop the cached clients (tests point the code at a fresh emulator)."""
+    for factory in (_session, dynamodb, sqs, sesv2):
+        factory.cache_clear()

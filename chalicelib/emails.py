@@ -1,0 +1,109 @@
+"""The two emails of an inquiry, as complete MIME messages (text and HTML parts).
+
+Built with the standard `email` package. No text typed by the resident ever goes
+into a header: subjects name the reference, the topic and the language; the
+resident's address appears only as the staff email's Reply-To, after validation.
+The resident's confirmation does not repeat their message (nor their name), so the
+form cannot be used to send chosen text to a chosen address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.messages import language_name
+from chalicelib.records import InquiryRecord
+from chalicelib.templating import render, translate
+
+
+@dataclass(frozen=True)
+class Sender:
+    email: str  # a verified SES identity
+    name: str
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    kind: str  # "staff" or "resident"
+    to: str
+    message: EmailMessage
+
+
+def _local_time(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(ZoneInfo("Europe/Berlin"))
+    except ZoneInfoNotFoundError:  # a runtime without tz data: UTC is still correct
+        return moment
+
+
+def build_email(kind: str, record: InquiryRecord, sender: Sender) -> OutgoingEmail:
+    return _staff_email(record, sender) if kind == "staff" else _resident_email(record, sender)
+
+
+def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
+    staff = record.recipient.staff_language
+    context = {
+        "record": record,
+        "topic_label": record.topic_labels[staff],
+        "language_name": language_name(record.inquiry.language, staff),
+        "received_at": _local_time(record.received_at).strftime("%d.%m.%Y %H:%M"),
+    }
+    subject = translate(staff, "Inquiry %(reference)s: %(topic)s (language: %(language)s)") % {
+        "reference": record.reference,
+        "topic": context["topic_label"],
+        "language": context["language_name"],
+    }
+    message = _message(
+        sender,
+        to=formataddr((record.recipient.name, record.recipient.email)),
+        subject=subject,
+        language=staff,
+        text=render("email/staff.txt", staff, **context),
+        html=render("email/staff.html", staff, subject=subject, **context),
+    )
+    # One click on "Reply" in Outlook answers the resident.
+    message["Reply-To"] = record.inquiry.email
+    message["Auto-Submitted"] = "auto-generated"
+    return OutgoingEmail("staff", record.recipient.email, message)
+
+
+def _resident_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
+    language = record.inquiry.language
+    context = {"record": record, "topic_label": record.topic_labels[language]}
+    subject = translate(language, "Your inquiry %(reference)s has arrived") % {
+        "reference": record.reference
+    }
+    message = _message(
+        sender,
+        to=record.inquiry.email,
+        subject=subject,
+        language=language,
+        text=render("email/resident.txt", language, **context),
+        html=render("email/resident.html", language, subject=subject, **context),
+    )
+    # A reply to the confirmation reaches the contact person, not a dead mailbox.
+    message["Reply-To"] = formataddr((record.recipient.name, record.recipient.email))
+    message["Auto-Submitted"] = "auto-replied"
+    return OutgoingEmail("resident", record.inquiry.email, message)
+
+
+def _message(
+    sender: Sender, *, to: str, subject: str, language: str, text: str, html: str
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((sender.name, sender.email))
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now().astimezone())
+    message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2])
+    message["Content-Language"] = language
+    # Ask Exchange not to answer with out-of-office notes: they would reach the
+    # other side in a language they may not read.
+    message["X-Auto-Response-Suppress"] = "All"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message

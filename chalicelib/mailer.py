@@ -1,0 +1,75 @@
+"""Sending one email through SES v2, and what an SES error means for a retry.
+
+Following GOV.UK Notify's email client: SES errors become our own exceptions that
+say whether trying again can help, so the worker decides without knowing SES codes.
+"""
+
+from __future__ import annotations
+
+import email.policy
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+
+
+class SendError(RuntimeError):
+    """SES did not send the email."""
+
+    retry_can_help = True
+    alarm = False  # True when a person must act (the account, not the message, is at fault)
+
+
+class SendThrottled(SendError):
+    """SES is busy or briefly failing; the same email will go through later."""
+
+
+class SendingPaused(SendError):
+    """Sending is paused or the account suspended: keep the email, tell a person."""
+
+    alarm = True
+
+
+class SendRejected(SendError):
+    """SES refuses this email; sending it again will not help."""
+
+    retry_can_help = False
+    alarm = True
+
+
+_REJECTED = {
+    "MessageRejected",
+    "MailFromDomainNotVerifiedException",
+    "BadRequestException",
+    "NotFoundException",
+}
+_PAUSED = {"SendingPausedException", "AccountSuspendedException"}
+
+
+class Mailer:
+    def __init__(self, client: SESV2Client, configuration_set: str | None) -> None:
+        self._client = client
+        self._configuration_set = configuration_set
+
+    def send(self, message: EmailMessage, *, to: str) -> str:
+        """Send a complete MIME message to the address `to`; the SES message id."""
+        extra = {"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}
+        try:
+            answer = self._client.send_email(
+                Destination={"ToAddresses": [to]},
+                Content={"Raw": {"Data": message.as_bytes(policy=email.policy.SMTP)}},
+                **extra,  # type: ignore[arg-type]
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in _REJECTED:
+                raise SendRejected(code) from error
+            if code in _PAUSED:
+                raise SendingPaused(code) from error
+            raise SendThrottled(code) from error
+        except BotoCoreError as error:
+            raise SendThrottled(type(error).__name__) from error
+        return answer["MessageId"]

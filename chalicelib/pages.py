@@ -1,0 +1,113 @@
+"""The HTML pages a resident sees, as complete HTTP answers (status, headers, body).
+
+All links are relative to the API root (`root` is "" or "../../"), because the
+deployed API sits behind a stage prefix such as /api/ and `chalice local` does not.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chalicelib.inquiry import MAX_MESSAGE_LENGTH
+from chalicelib.languages import LANGUAGES
+from chalicelib.messages import field_error
+from chalicelib.records import InquiryRecord
+from chalicelib.routing import RoutingConfig
+from chalicelib.templating import TEMPLATE_DIR, form_languages, render
+
+# No script, no other host, no framing: the pages need nothing else.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer, ready for app.py to turn into a chalice Response."""
+
+    status: int
+    body: str
+    headers: Mapping[str, str]
+
+
+def _page(status: int, body: str, **extra_headers: str) -> Answer:
+    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+    return Answer(status, body, {**headers, **SECURITY_HEADERS, **extra_headers})
+
+
+def _switcher(root: str, path_after_language: str) -> list[tuple[str, str, str]]:
+    """(code, endonym, href) of every offered language, for the language switcher."""
+    return [
+        (code, LANGUAGES[code].endonym, f"{root}{code}{path_after_language}")
+        for code in form_languages()
+    ]
+
+
+def form_page(
+    language: str,
+    routing: RoutingConfig,
+    form_token: str,
+    *,
+    values: Mapping[str, object] | None = None,
+    errors: Mapping[str, str] | None = None,
+    unavailable: bool = False,
+) -> Answer:
+    """The contact form; after a failed submit, with the errors and the resident's text.
+
+    `unavailable`: the inquiry could not be stored (503); the text is kept for a retry.
+    """
+    shown_errors = {field: field_error(code, language) for field, code in (errors or {}).items()}
+    kept = {k: v if isinstance(v, str) else "" for k, v in (values or {}).items()}
+    body = render(
+        "form.html",
+        language,
+        root="",
+        switcher=_switcher("", ""),
+        topics=[(topic.key, topic.label(language)) for topic in routing.topics.values()],
+        values=kept,
+        errors=shown_errors,
+        form_token=form_token,
+        max_message_length=MAX_MESSAGE_LENGTH,
+        unavailable=unavailable,
+    )
+    if unavailable:
+        return _page(503, body, **{"Retry-After": "60"})
+    return _page(422 if errors else 200, body)
+
+
+def thanks_page(language: str, record: InquiryRecord, topic_label: str) -> Answer:
+    root = "../../"
+    body = render(
+        "thanks.html",
+        language,
+        root=root,
+        switcher=_switcher(root, f"/thanks/{record.reference}"),
+        record=record,
+        topic_label=topic_label,
+    )
+    return _page(200, body)
+
+
+def not_found_page(language: str, root: str) -> Answer:
+    """A 404 that lists the languages, so a mistyped /xx still leads somewhere."""
+    return notice_page(language, root=root, status=404)
+
+
+def notice_page(language: str, *, root: str, status: int) -> Answer:
+    """A short page for 404 (no such page) and 503 (a backend is down)."""
+    body = render("notice.html", language, root=root, switcher=_switcher(root, ""),
+                  status=status)
+    extra = {"Retry-After": "60"} if status == 503 else {}
+    return _page(status, body, **extra)
+
+
+@functools.cache
+def stylesheet() -> str:
+    return (TEMPLATE_DIR / "assets" / "wegweiser.css").read_text(encoding="utf-8")

@@ -1,0 +1,36 @@
+"""The stored shape of an accepted inquiry: what was asked, who receives it, what was sent.
+
+The routing decision is kept with the inquiry, so the emails name the contact person
+and the topic that the resident was shown, even if the routing changes in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chalicelib.inquiry import Inquiry
+
+EMAIL_KINDS = ("staff", "resident")  # the two emails every inquiry leads to
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The contact person an inquiry was routed to, as they were when it arrived."""
+
+    contact_key: str
+    name: str
+    email: str
+    organisation: str
+    staff_language: str
+
+
+@dataclass(frozen=True)
+class InquiryRecord:
+    reference: str
+    received_at: datetime
+    inquiry: Inquiry
+    recipient: Recipient
+    topic_labels: Mapping[str, str]  # by language: the staff's and the resident's
+    sent: frozenset[str] = field(default_factory=frozenset)  # EMAIL_KINDS already sent

@@ -1,0 +1,163 @@
+"""The service layer: accept an inquiry, deliver its emails, sweep up what got stuck.
+
+Each use case takes its collaborators (store, queue, mailer, clock) from the
+constructor, so tests hand in emulator-backed or fake ones. Logs name references
+and outcomes only, never an address, a name or a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from chalicelib.delivery_queue import DeliveryQueue, QueueUnavailable
+from chalicelib.emails import Sender, build_email
+from chalicelib.form_token import FormTokens
+from chalicelib.inquiry import Inquiry, InvalidInquiry, check_inquiry
+from chalicelib.mailer import Mailer, SendError
+from chalicelib.records import EMAIL_KINDS, InquiryRecord, Recipient
+from chalicelib.references import new_reference
+from chalicelib.routing import RoutingConfig, route_inquiry
+from chalicelib.store import InquiryStore, ReferenceTaken
+
+log = logging.getLogger("wegweiser")
+
+Clock = Callable[[], datetime]
+
+# How long one worker may hold an email before another may try it. Longer than a
+# send takes, shorter than the queue's visibility timeout.
+EMAIL_LEASE = timedelta(seconds=60)
+
+
+@dataclass
+class InquiryIntake:
+    """Accepting an inquiry: check it, route it, store it, queue its delivery."""
+
+    routing: RoutingConfig
+    tokens: FormTokens
+    store: InquiryStore
+    queue: DeliveryQueue
+    clock: Clock
+    languages: tuple[str, ...]
+
+    def accept(self, fields: Mapping[str, object], *, default_language: str) -> InquiryRecord:
+        """Store the inquiry and queue its emails; InvalidInquiry if it breaks a rule.
+
+        StoreUnavailable propagates: then nothing was stored and nothing queued.
+        """
+        now = self.clock()
+        token = fields.get("form_token")
+        token_problem = self.tokens.problem(token if isinstance(token, str) else "",
+                                            now.timestamp())
+        try:
+            inquiry = check_inquiry(
+                fields,
+                topics=self.routing.topics.keys(),
+                languages=self.languages,
+                default_language=default_language,
+            )
+        except InvalidInquiry as invalid:
+            if token_problem:
+                invalid.errors["form_token"] = token_problem
+            raise
+        if token_problem:
+            raise InvalidInquiry({"form_token": token_problem})
+
+        record = self._route(inquiry, now)
+        for _ in range(5):
+            try:
+                self.store.add(record)
+                break
+            except ReferenceTaken:
+                record = replace(record, reference=new_reference())
+        else:  # pragma: no cover - five collisions in 8.5e11 references
+            raise RuntimeError("no free reference found")
+        log.info("inquiry %s accepted", record.reference)
+        try:
+            self.queue.send(record.reference)
+        except QueueUnavailable:
+            # Stored is accepted: the sweep queues it after its grace period.
+            log.warning("inquiry %s stored but not queued; the sweep will queue it",
+                        record.reference)
+        return record
+
+    def _route(self, inquiry: Inquiry, now: datetime) -> InquiryRecord:
+        decision = route_inquiry(self.routing, inquiry.topic, inquiry.language, now.date())
+        contact = decision.contact
+        return InquiryRecord(
+            reference=new_reference(),
+            received_at=now,
+            inquiry=inquiry,
+            recipient=Recipient(
+                contact_key=contact.key,
+                name=contact.name,
+                email=contact.email,
+                organisation=contact.organisation.name,
+                staff_language=contact.staff_language,
+            ),
+            topic_labels={
+                language: decision.topic.label(language)
+                for language in {contact.staff_language, inquiry.language}
+            },
+        )
+
+
+@dataclass
+class Delivery:
+    """Sending an inquiry's two emails, each at most once per successful send."""
+
+    store: InquiryStore
+    mailer: Mailer
+    sender: Sender
+    clock: Clock
+
+    def deliver(self, reference: str) -> None:
+        """Send whichever of the two emails is not sent yet.
+
+        Raises SendError, StoreUnavailable or EmailInProgress when the caller should
+        try again later (a SendError whose retry_can_help is False will not succeed).
+        """
+        record = self.store.get(reference, self.clock())
+        if record is None:
+            log.warning("inquiry %s unknown or expired: nothing to deliver", reference)
+            return
+        for kind in EMAIL_KINDS:
+            if kind in record.sent or not self.store.claim_email(
+                reference, kind, self.clock(), EMAIL_LEASE
+            ):
+                continue
+            outgoing = build_email(kind, record, self.sender)
+            try:
+                message_id = self.mailer.send(outgoing.message, to=outgoing.to)
+            except SendError as error:
+                self.store.release_email(reference, kind)
+                log.log(
+                    logging.ERROR if error.alarm else logging.WARNING,
+                    "%sinquiry %s: %s email not sent (%s, %s)",
+                    "ALARM " if error.alarm else "", reference, kind, error,
+                    "will retry" if error.retry_can_help else "retrying cannot help",
+                )
+                raise
+            self.store.mark_sent(reference, kind, message_id, self.clock())
+            log.info("inquiry %s: %s email sent", reference, kind)
+        self.store.mark_delivered(reference)
+
+
+@dataclass
+class Sweep:
+    """Queue again what was stored but not delivered after a grace period."""
+
+    store: InquiryStore
+    queue: DeliveryQueue
+    clock: Clock
+    grace: timedelta
+
+    def requeue_stalled(self) -> int:
+        references = self.store.stalled(received_before=self.clock() - self.grace)
+        for reference in references:
+            self.queue.send(reference)
+        if references:
+            log.warning("%d stalled inquiries queued again", len(references))
+        return len(references)

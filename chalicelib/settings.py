@@ -1,0 +1,64 @@
+"""The per-stage settings, read from the environment when first needed (never at import).
+
+Each stage's values are in .chalice/config.json; `make run` and the tests add the
+ones that differ per run (the emulator's endpoint, a throwaway token secret).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+# The delivery queue's name is needed at import time by app.py's decorator, so it is
+# a constant; a stage may still point its worker at another queue in its template.
+DELIVERY_QUEUE = "wegweiser-deliveries"
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or unusable: a deployment mistake, not a resident's."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    queue_name: str
+    sender_email: str
+    sender_name: str
+    configuration_set: str | None
+    form_token_secret: bytes
+    min_fill_seconds: float
+    retention_days: int
+    sweep_grace_seconds: int
+    aws_endpoint_url: str | None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        secret = env.get("FORM_TOKEN_SECRET", "")
+        if len(secret) < 16:
+            raise SettingsError("FORM_TOKEN_SECRET must be set to at least 16 characters")
+        stage = env.get("STAGE", "dev")
+        endpoint = env.get("AWS_ENDPOINT_URL") or None
+        if stage == "dev" and endpoint is None:
+            # The dev stage holds the real contact addresses in its routing; it must
+            # only ever talk to the emulator, never send real mail.
+            raise SettingsError("the dev stage talks only to an emulator: set AWS_ENDPOINT_URL")
+        try:
+            return cls(
+                stage=stage,
+                table_name=env.get("INQUIRY_TABLE", "wegweiser-inquiries"),
+                queue_name=env.get("DELIVERY_QUEUE_NAME", DELIVERY_QUEUE),
+                sender_email=env["SENDER_EMAIL"],
+                sender_name=env.get("SENDER_NAME", "Wegweiser Flensburg"),
+                configuration_set=env.get("SES_CONFIGURATION_SET") or None,
+                form_token_secret=secret.encode(),
+                min_fill_seconds=float(env.get("MIN_FILL_SECONDS", "3")),
+                retention_days=int(env.get("RETENTION_DAYS", "180")),
+                sweep_grace_seconds=int(env.get("SWEEP_GRACE_SECONDS", "600")),
+                aws_endpoint_url=endpoint,
+            )
+        except (KeyError, ValueError) as error:
+            raise SettingsError(f"unusable setting: {error}") from error

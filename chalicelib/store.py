@@ -1,0 +1,214 @@
+"""Inquiries in DynamoDB: the one durable write that decides acceptance, and the delivery marks.
+
+Items are keyed `inquiry#<reference>`. Each carries a retention TTL (`expires_at`)
+and, until both emails are sent, a `pending` attribute that puts it in a sparse
+index the sweep reads. Expired items are never returned, even before DynamoDB's
+TTL process removes them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.inquiry import Inquiry
+from chalicelib.records import EMAIL_KINDS, InquiryRecord, Recipient
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+PENDING_INDEX = "pending-by-received"
+PENDING = "pending"
+
+
+class StoreUnavailable(RuntimeError):
+    """DynamoDB did not answer as expected; trying again later can help."""
+
+
+class ReferenceTaken(RuntimeError):
+    """Another inquiry already has this reference (astronomically rare)."""
+
+
+class EmailInProgress(RuntimeError):
+    """Another worker is sending this email right now; try again after its lease."""
+
+
+def _key(reference: str) -> dict[str, AttributeValueTypeDef]:
+    return {"pk": {"S": f"inquiry#{reference}"}}
+
+
+class InquiryStore:
+    def __init__(self, client: DynamoDBClient, table_name: str, retention: timedelta) -> None:
+        self._client = client
+        self._table = table_name
+        self._retention = retention
+
+    def add(self, record: InquiryRecord) -> None:
+        """Write a new inquiry, refusing to overwrite an existing reference."""
+        item = _to_item(record)
+        item["pending"] = {"S": PENDING}
+        item["expires_at"] = {"N": str(int((record.received_at + self._retention).timestamp()))}
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ReferenceTaken(record.reference) from error
+            raise StoreUnavailable(str(error)) from error
+        except BotoCoreError as error:
+            raise StoreUnavailable(str(error)) from error
+
+    def get(self, reference: str, now: datetime) -> InquiryRecord | None:
+        """The inquiry with this reference, or None if there is none or it has expired."""
+        try:
+            answer = self._client.get_item(
+                TableName=self._table, Key=_key(reference), ConsistentRead=True
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise StoreUnavailable(str(error)) from error
+        item = answer.get("Item")
+        if item is None or int(item["expires_at"]["N"]) <= now.timestamp():
+            return None
+        return _from_item(item)
+
+    def claim_email(self, reference: str, kind: str, now: datetime, lease: timedelta) -> bool:
+        """Take the right to send one email: False if it was sent already.
+
+        The lease stops two workers that got the same message from sending the same
+        email at the same time; a crashed worker's lease simply runs out.
+        """
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(reference),
+                UpdateExpression="SET #lease = :until",
+                ConditionExpression=(
+                    "attribute_exists(pk) AND attribute_not_exists(#sent)"
+                    " AND (attribute_not_exists(#lease) OR #lease < :now)"
+                ),
+                ExpressionAttributeNames={"#sent": f"{kind}_sent_at", "#lease": f"{kind}_lease"},
+                ExpressionAttributeValues={
+                    ":until": {"N": str(int((now + lease).timestamp()))},
+                    ":now": {"N": str(int(now.timestamp()))},
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StoreUnavailable(str(error)) from error
+            record = self.get(reference, now)
+            if record is None or kind in record.sent:
+                return False
+            raise EmailInProgress(f"{reference} {kind}") from error
+        except BotoCoreError as error:
+            raise StoreUnavailable(str(error)) from error
+        return True
+
+    def release_email(self, reference: str, kind: str) -> None:
+        """Give up a claim after a send that certainly failed, so a retry need not wait."""
+        self._update(reference, "REMOVE #lease", {"#lease": f"{kind}_lease"})
+
+    def mark_sent(self, reference: str, kind: str, message_id: str, now: datetime) -> None:
+        self._update(
+            reference,
+            "SET #sent = :at, #id = :id REMOVE #lease",
+            {"#sent": f"{kind}_sent_at", "#id": f"{kind}_message_id", "#lease": f"{kind}_lease"},
+            {":at": {"S": now.isoformat()}, ":id": {"S": message_id}},
+        )
+
+    def mark_delivered(self, reference: str) -> None:
+        """Both emails are out: take the inquiry off the sweep's list."""
+        self._update(reference, "REMOVE #pending", {"#pending": "pending"})
+
+    def stalled(self, received_before: datetime) -> list[str]:
+        """References of inquiries received before the time and not yet fully delivered."""
+        references: list[str] = []
+        query = {
+            "TableName": self._table,
+            "IndexName": PENDING_INDEX,
+            "KeyConditionExpression": "pending = :pending AND received_at < :before",
+            "ExpressionAttributeValues": {
+                ":pending": {"S": PENDING},
+                ":before": {"S": received_before.isoformat()},
+            },
+            "ProjectionExpression": "reference",
+        }
+        try:
+            for page in self._client.get_paginator("query").paginate(**query):  # type: ignore[arg-type]
+                references.extend(item["reference"]["S"] for item in page["Items"])
+        except (ClientError, BotoCoreError) as error:
+            raise StoreUnavailable(str(error)) from error
+        return references
+
+    def _update(
+        self,
+        reference: str,
+        expression: str,
+        names: dict[str, str],
+        values: dict[str, AttributeValueTypeDef] | None = None,
+    ) -> None:
+        extra = {"ExpressionAttributeValues": values} if values else {}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(reference),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                **extra,  # type: ignore[arg-type]
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+
+def _to_item(record: InquiryRecord) -> dict[str, AttributeValueTypeDef]:
+    inquiry, recipient = record.inquiry, record.recipient
+    strings = {
+        "reference": record.reference,
+        "received_at": record.received_at.astimezone(UTC).isoformat(),
+        "email": inquiry.email,
+        "topic": inquiry.topic,
+        "message": inquiry.message,
+        "name": inquiry.name,
+        "language": inquiry.language,
+        "contact_key": recipient.contact_key,
+        "contact_name": recipient.name,
+        "contact_email": recipient.email,
+        "organisation": recipient.organisation,
+        "staff_language": recipient.staff_language,
+    }
+    item: dict[str, AttributeValueTypeDef] = {"pk": _key(record.reference)["pk"]}
+    item.update({name: {"S": value} for name, value in strings.items()})
+    item["topic_labels"] = {"M": {lang: {"S": label} for lang, label in record.topic_labels.items()}}
+    return item
+
+
+def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
+    def text(name: str) -> str:
+        return item[name]["S"]
+
+    return InquiryRecord(
+        reference=text("reference"),
+        received_at=datetime.fromisoformat(text("received_at")),
+        inquiry=Inquiry(
+            email=text("email"),
+            topic=text("topic"),
+            message=text("message"),
+            name=text("name"),
+            language=text("language"),
+        ),
+        recipient=Recipient(
+            contact_key=text("contact_key"),
+            name=text("contact_name"),
+            email=text("contact_email"),
+            organisation=text("organisation"),
+            staff_language=text("staff_language"),
+        ),
+        topic_labels={lang: value["S"] for lang, value in item["topic_labels"]["M"].items()},
+        sent=frozenset(kind for kind in EMAIL_KINDS if f"{kind}_sent_at" in item),
+    )

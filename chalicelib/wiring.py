@@ -1,0 +1,95 @@
+"""The one place that puts the pieces together, once per container and only when needed.
+
+The form page needs settings and form tokens but no AWS: building the AWS-backed
+services (and importing boto3) waits for the first route or handler that uses them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from chalicelib.form_token import FormTokens
+from chalicelib.routing import RoutingConfig, bundled_routing
+from chalicelib.settings import Settings
+from chalicelib.templating import form_languages
+
+if TYPE_CHECKING:
+    from chalicelib.service import Delivery, InquiryIntake, Sweep
+    from chalicelib.store import InquiryStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.from_environ()
+
+
+@functools.cache
+def form_tokens() -> FormTokens:
+    return FormTokens(settings().form_token_secret, settings().min_fill_seconds)
+
+
+def routing() -> RoutingConfig:
+    return bundled_routing()
+
+
+@dataclass(frozen=True)
+class Services:
+    store: InquiryStore
+    intake: InquiryIntake
+    delivery: Delivery
+    sweep: Sweep
+
+
+@functools.cache
+def services() -> Services:
+    from chalicelib import aws_clients
+    from chalicelib.delivery_queue import DeliveryQueue
+    from chalicelib.emails import Sender
+    from chalicelib.mailer import Mailer
+    from chalicelib.service import Delivery, InquiryIntake, Sweep
+    from chalicelib.store import InquiryStore
+
+    config = settings()
+    store = InquiryStore(
+        aws_clients.dynamodb(), config.table_name, timedelta(days=config.retention_days)
+    )
+    queue = DeliveryQueue(aws_clients.sqs(), config.queue_name)
+    return Services(
+        store=store,
+        intake=InquiryIntake(
+            routing=routing(),
+            tokens=form_tokens(),
+            store=store,
+            queue=queue,
+            clock=utc_now,
+            languages=form_languages(),
+        ),
+        delivery=Delivery(
+            store=store,
+            mailer=Mailer(aws_clients.sesv2(), config.configuration_set),
+            sender=Sender(config.sender_email, config.sender_name),
+            clock=utc_now,
+        ),
+        sweep=Sweep(
+            store=store,
+            queue=queue,
+            clock=utc_now,
+            grace=timedelta(seconds=config.sweep_grace_seconds),
+        ),
+    )
+
+
+def reset() -> None:
+    """Forget everything built from the environment (tests change it between cases)."""
+    from chalicelib import aws_clients
+
+    for cached in (settings, form_tokens, services):
+        cached.cache_clear()
+    aws_clients.forget_clients()
