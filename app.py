@@ -11,18 +11,23 @@ import logging
 import time
 from typing import Any
 
-from chalice import Chalice, Rate, Response
-from chalice.app import SQSEvent
+from chalice.app import Chalice, Rate, Request, Response, SQSEvent
 
 from chalicelib import wiring
 from chalicelib.languages import negotiate_language
+from chalicelib.pages import Answer, form_page, not_found_page, stylesheet
 from chalicelib.settings import DELIVERY_QUEUE
-from chalicelib.pages import Answer, form_page, not_found_page, stylesheet, thanks_page
 from chalicelib.templating import form_languages
 from chalicelib.worker import deliver_batch
 
 app = Chalice(app_name="wegweiser")
 logging.getLogger("wegweiser").setLevel(logging.INFO)
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None, "only called while a request is served"
+    return request
 
 
 def _response(answer: Answer) -> Response:
@@ -36,15 +41,15 @@ def _form(language: str) -> Response:
 
 @app.route("/", methods=["GET"])
 def form_in_browser_language() -> Response:
-    headers = app.current_request.headers
-    return _form(negotiate_language(headers.get("accept-language"), form_languages()))
+    accept_language = _request().headers.get("accept-language")
+    return _form(negotiate_language(accept_language, form_languages()))
 
 
 @app.route("/{language}", methods=["GET"])
 def form_in_language(language: str) -> Response:
     if language not in form_languages():
-        headers = app.current_request.headers
-        fallback = negotiate_language(headers.get("accept-language"), form_languages())
+        accept_language = _request().headers.get("accept-language")
+        fallback = negotiate_language(accept_language, form_languages())
         return _response(not_found_page(fallback, root=""))
     return _form(language)
 
@@ -66,12 +71,13 @@ def form_token() -> Response:
 def submit_inquiry() -> Response:
     from chalicelib.submission import answer_submission  # imports boto3: not for GET /
 
-    request = app.current_request
+    request = _request()
+    body = request.raw_body
     return _response(
         answer_submission(
             wiring.services().intake,
             content_type=request.headers.get("content-type", "application/json"),
-            body=request.raw_body,
+            body=body.encode() if isinstance(body, str) else body,
             accept_language=request.headers.get("accept-language"),
             new_form_token=wiring.form_tokens().issue(time.time()),
         )

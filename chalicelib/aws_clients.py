@@ -27,10 +27,12 @@ def _session() -> Session:
 
 
 def _config() -> Config:
-    from botocore.config import Config
+    import botocore.config
 
     # Fail fast inside a request: a resident should get a 503 in seconds, not hang.
-    return Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
+    return botocore.config.Config(
+        connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3}
+    )
 
 
 @functools.cache

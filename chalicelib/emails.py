@@ -100,10 +100,11 @@ def _message(
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2])
-    message["Content-Language"] = language
     # Ask Exchange not to answer with out-of-office notes: they would reach the
     # other side in a language they may not read.
     message["X-Auto-Response-Suppress"] = "All"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # After set_content, which drops every Content-* header set before it.
+    message["Content-Language"] = language
     return message

@@ -1,6 +1,7 @@
 """Signed, time-stamped form tokens: a cheap defence against bots without third parties.
 
-A token is "<issued_at>.<nonce>.<signature>": HMAC-SHA256 over issue time and a random
+A token is "<issued_at_ms>.<nonce>.<signature>": HMAC-SHA256 over the issue time (in
+milliseconds, so "3 seconds" is never 2.1) and a random
 nonce with a per-stage secret. It is accepted from `min_fill_seconds` after issue (a
 person needs time to write) until `max_age_seconds` (24 h); nothing is stored for it.
 """
@@ -23,7 +24,7 @@ class FormTokens:
     max_age_seconds: float = MAX_AGE_SECONDS
 
     def issue(self, now: float) -> str:
-        payload = f"{int(now)}.{secrets.token_urlsafe(12)}"
+        payload = f"{int(now * 1000)}.{secrets.token_urlsafe(12)}"
         return f"{payload}.{self._sign(payload)}"
 
     def problem(self, token: str, now: float) -> str | None:
@@ -32,10 +33,11 @@ class FormTokens:
             return "token_missing"
         payload, _, signature = token.rpartition(".")
         issued_at, _, nonce = payload.partition(".")
-        if not (issued_at.isdigit() and nonce and
-                hmac.compare_digest(signature, self._sign(payload))):
+        # Compared as bytes: compare_digest refuses non-ASCII str, and tokens come from anyone.
+        if not (issued_at.isascii() and issued_at.isdigit() and nonce and hmac.compare_digest(
+                signature.encode(), self._sign(payload).encode())):
             return "token_invalid"
-        age = now - int(issued_at)
+        age = now - int(issued_at) / 1000
         if age < self.min_fill_seconds:
             return "token_too_fast"
         if age > self.max_age_seconds:

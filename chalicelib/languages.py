@@ -45,7 +45,7 @@ def negotiate_language(accept_language: str | None, offered: tuple[str, ...]) ->
         quality = 1.0
         for param in params.split(";"):
             name, _, value = param.strip().partition("=")
-            if name == "q":
+            if name.strip().lower() == "q":  # parameter names are case-insensitive
                 try:
                     quality = float(value)
                 except ValueError:

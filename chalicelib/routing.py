@@ -139,7 +139,7 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
             problems.append(f"{where}.languages: a list of language codes, such as [\"de\"]")
             languages = []
         for language in languages:
-            if language not in LANGUAGES:
+            if not isinstance(language, str) or language not in LANGUAGES:
                 problems.append(f"{where}.languages: unknown language {language!r}")
         if organisation is not None and email is not None:
             contacts[key] = Contact(
@@ -170,7 +170,7 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
         if not isinstance(named, list) or not named:
             problems.append(f"{where}.contacts: a list of at least one contact key")
             continue
-        missing = [name for name in named if name not in contacts]
+        missing = [name for name in named if not isinstance(name, str) or name not in contacts]
         for name in missing:
             problems.append(f"{where}.contacts: no contact {name!r}")
         if not missing:
@@ -181,7 +181,7 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
             )
 
     fallback = raw.get("fallback_topic")
-    if fallback not in topics:
+    if not isinstance(fallback, str) or fallback not in topics:
         problems.append(f"fallback_topic: {fallback!r} is not a topic of this file")
     if problems:
         raise RoutingConfigError(problems)

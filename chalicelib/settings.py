@@ -10,7 +10,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-
 # The delivery queue's name is needed at import time by app.py's decorator, so it is
 # a constant; a stage may still point its worker at another queue in its template.
 DELIVERY_QUEUE = "wegweiser-deliveries"

@@ -184,7 +184,8 @@ def _to_item(record: InquiryRecord) -> dict[str, AttributeValueTypeDef]:
     }
     item: dict[str, AttributeValueTypeDef] = {"pk": _key(record.reference)["pk"]}
     item.update({name: {"S": value} for name, value in strings.items()})
-    item["topic_labels"] = {"M": {lang: {"S": label} for lang, label in record.topic_labels.items()}}
+    labels = record.topic_labels.items()
+    item["topic_labels"] = {"M": {language: {"S": label} for language, label in labels}}
     return item
 
 

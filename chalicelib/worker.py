@@ -43,7 +43,7 @@ def deliver_batch(records: Iterable[SQSRecordLike], delivery: Delivery) -> dict[
         message_id = record.to_dict()["messageId"]
         try:
             delivery.deliver(reference_of(record.body))
-        except Exception as error:  # noqa: BLE001 - one bad record must not fail the batch
+        except Exception as error:
             # Back to the queue: tried again after the visibility timeout, and moved to
             # the dead-letter queue after maxReceiveCount tries.
             log.warning("message %s returned to the queue: %s", message_id, type(error).__name__)

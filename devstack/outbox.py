@@ -36,7 +36,7 @@ class SentEmail:
         body = self.message.get_body(preferencelist=(subtype,))
         if body is None:
             return ""
-        return body.get_content()  # type: ignore[attr-defined,no-any-return]
+        return body.get_content()  # type: ignore[no-any-return]
 
     @property
     def text(self) -> str:
@@ -55,8 +55,9 @@ def sent_emails(endpoint_url: str) -> list[SentEmail]:
     for raw in data.get("ses", {}).get("RawMessage", []):
         message = email.message_from_string(raw["raw_data"], policy=email.policy.default)
         assert isinstance(message, EmailMessage)
-        # moto lists each destination twice; one address is one recipient.
-        recipients = tuple(dict.fromkeys(raw["destinations"]))
+        # The addresses of the To header, as a mail client shows them (moto's own
+        # "destinations" repeats them, once from the API call, once from the header).
+        recipients = tuple(address.addr_spec for address in message["To"].addresses)
         emails.append(SentEmail(raw["id"], recipients, message))
     return emails
 
@@ -94,7 +95,7 @@ def serve_outbox(endpoint_url: str, port: int) -> ThreadingHTTPServer:
     """An HTTP server (not yet started) that shows the outbox on 127.0.0.1:port."""
 
     class OutboxHandler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_GET(self) -> None:
             page = outbox_page(sent_emails(endpoint_url)).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -102,7 +103,7 @@ def serve_outbox(endpoint_url: str, port: int) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(page)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: the terminal shows the app's log
 
     return ThreadingHTTPServer(("127.0.0.1", port), OutboxHandler)

@@ -1,0 +1,40 @@
+# Wegweiser: `make run` and `make test` work on a fresh clone; see README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/messages.po))
+BABEL_KEYWORDS := -k N_ -k translate:2
+
+.PHONY: run test lint catalogs extract clean
+
+run: $(INSTALLED) catalogs
+	$(BIN)/python -m devstack
+
+test: $(INSTALLED) catalogs
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+$(INSTALLED): pyproject.toml requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# The compiled catalogs (.mo) are built from the translators' .po files, never committed.
+catalogs: $(CATALOGS)
+
+locale/%/LC_MESSAGES/messages.mo: locale/%/LC_MESSAGES/messages.po | $(INSTALLED)
+	$(BIN)/pybabel compile -i $< -o $@ -l $*
+
+# After changing a text in code or templates: refresh the template and every catalog.
+extract: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+	  --project=Wegweiser --copyright-holder="Wegweiser contributors" -o locale/messages.pot .
+	$(BIN)/pybabel update -i locale/messages.pot -d locale --no-location --ignore-obsolete
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache $(CATALOGS)
