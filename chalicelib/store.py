@@ -36,8 +36,11 @@ class EmailInProgress(RuntimeError):
     """Another worker is sending this email right now; try again after its lease."""
 
 
+INQUIRY_PREFIX = "inquiry#"
+
+
 def _key(reference: str) -> dict[str, AttributeValueTypeDef]:
-    return {"pk": {"S": f"inquiry#{reference}"}}
+    return {"pk": {"S": f"{INQUIRY_PREFIX}{reference}"}}
 
 
 class InquiryStore:
@@ -136,11 +139,13 @@ class InquiryStore:
                 ":pending": {"S": PENDING},
                 ":before": {"S": received_before.isoformat()},
             },
-            "ProjectionExpression": "reference",
+            "ProjectionExpression": "pk",  # the index holds keys only
         }
         try:
             for page in self._client.get_paginator("query").paginate(**query):  # type: ignore[arg-type]
-                references.extend(item["reference"]["S"] for item in page["Items"])
+                references.extend(
+                    item["pk"]["S"].removeprefix(INQUIRY_PREFIX) for item in page["Items"]
+                )
         except (ClientError, BotoCoreError) as error:
             raise StoreUnavailable(str(error)) from error
         return references

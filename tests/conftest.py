@@ -78,7 +78,9 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulato
     wiring.reset()
     settings = wiring.settings()
     resources.ensure_table(aws_clients.dynamodb(), settings.table_name)
-    queue_url = resources.ensure_queues(aws_clients.sqs(), settings.queue_name, 1)
+    # Visibility timeout 0: a failed message is visible again at once, so draining the
+    # queue walks through every redelivery up to the dead-letter queue without waiting.
+    queue_url = resources.ensure_queues(aws_clients.sqs(), settings.queue_name, 0)
     resources.ensure_sender(aws_clients.sesv2(), settings.sender_email)
     yield Emulator(moto_endpoint, queue_url)
     wiring.reset()
