@@ -34,7 +34,7 @@ locale/%/LC_MESSAGES/messages.mo: locale/%/LC_MESSAGES/messages.po | $(INSTALLED
 extract: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
 	  --project=Wegweiser --copyright-holder="Wegweiser contributors" -o locale/messages.pot .
-	$(BIN)/pybabel update -i locale/messages.pot -d locale --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i locale/messages.pot -d locale --ignore-obsolete -w 100
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache $(CATALOGS)
