@@ -15,7 +15,7 @@ from chalice.app import Chalice, Rate, Request, Response, SQSEvent
 
 from chalicelib import wiring
 from chalicelib.languages import negotiate_language
-from chalicelib.pages import Answer, form_page, not_found_page, stylesheet
+from chalicelib.pages import Answer, form_page, not_found_page, privacy_page, stylesheet
 from chalicelib.settings import DELIVERY_QUEUE
 from chalicelib.templating import form_languages
 from chalicelib.worker import deliver_batch
@@ -89,6 +89,13 @@ def thanks(language: str, reference: str) -> Response:
     from chalicelib.thanks import answer_thanks
 
     return _response(answer_thanks(wiring.services().store, language, reference))
+
+
+@app.route("/{language}/privacy", methods=["GET"])
+def privacy(language: str) -> Response:
+    if language not in form_languages():
+        return _response(not_found_page("de", root="../"))
+    return _response(privacy_page(language, wiring.routing(), wiring.settings().retention_days))
 
 
 @app.route("/assets/wegweiser.css", methods=["GET"])

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.languages import LANGUAGES
 from chalicelib.messages import language_name
 from chalicelib.records import InquiryRecord
 from chalicelib.templating import render, translate
@@ -77,18 +78,27 @@ def _resident_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
     subject = translate(language, "Your inquiry %(reference)s has arrived") % {
         "reference": record.reference
     }
+    text = render("email/resident.txt", language, **context)
+    if LANGUAGES[language].direction == "rtl":
+        text = _right_to_left_lines(text)
     message = _message(
         sender,
         to=record.inquiry.email,
         subject=subject,
         language=language,
-        text=render("email/resident.txt", language, **context),
+        text=text,
         html=render("email/resident.html", language, subject=subject, **context),
     )
     # A reply to the confirmation reaches the contact person, not a dead mailbox.
     message["Reply-To"] = formataddr((record.recipient.name, record.recipient.email))
     message["Auto-Submitted"] = "auto-replied"
     return OutgoingEmail("resident", record.inquiry.email, message)
+
+
+def _right_to_left_lines(text: str) -> str:
+    """Start every line with a RIGHT-TO-LEFT MARK, so a plain-text reader sets each
+    line right to left even when it begins with a Latin name or a number."""
+    return "\n".join(f"\u200f{line}" if line else line for line in text.split("\n"))
 
 
 def _message(

@@ -95,6 +95,20 @@ def thanks_page(language: str, record: InquiryRecord, topic_label: str) -> Answe
     return _page(200, body)
 
 
+def privacy_page(language: str, routing: RoutingConfig, retention_days: int) -> Answer:
+    root = "../"
+    body = render(
+        "privacy.html",
+        language,
+        root=root,
+        switcher=_switcher(root, "/privacy"),
+        privacy=routing.privacy,
+        organisations=[organisation.name for organisation in routing.organisations.values()],
+        retention_days=retention_days,
+    )
+    return _page(200, body)
+
+
 def not_found_page(language: str, root: str) -> Answer:
     """A 404 that lists the languages, so a mistyped /xx still leads somewhere."""
     return notice_page(language, root=root, status=404)

@@ -59,11 +59,21 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Privacy:
+    """Who the privacy notice names as responsible for the residents' data."""
+
+    controller: Organisation
+    address: str
+    email: str
+
+
+@dataclass(frozen=True)
 class RoutingConfig:
     organisations: Mapping[str, Organisation]
     contacts: Mapping[str, Contact]
     topics: Mapping[str, Topic]  # in the order the form lists them
     fallback_topic: str
+    privacy: Privacy
 
 
 @dataclass(frozen=True)
@@ -113,7 +123,8 @@ def load_routing(path: Path) -> RoutingConfig:
 def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
     """Build a RoutingConfig from parsed TOML, or raise with every problem found."""
     problems: list[str] = []
-    _check_keys("the file", raw, {"organisations", "contacts", "topics", "fallback_topic"}, set(),
+    _check_keys("the file", raw,
+                {"organisations", "contacts", "topics", "fallback_topic", "privacy"}, set(),
                 problems)
 
     organisations: dict[str, Organisation] = {}
@@ -180,16 +191,29 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
                 contacts=tuple(contacts[name] for name in named),
             )
 
+    privacy = None
+    table = raw.get("privacy", {})
+    if not isinstance(table, dict):
+        problems.append("privacy: must be a table")
+    elif _check_keys("privacy", table, {"controller", "address", "email"}, set(), problems):
+        controller = organisations.get(str(table["controller"]))
+        email = _checked_email("privacy.email", table["email"], problems)
+        if controller is None:
+            problems.append(f"privacy.controller: no organisation {table['controller']!r}")
+        elif email is not None:
+            privacy = Privacy(controller=controller, address=str(table["address"]), email=email)
+
     fallback = raw.get("fallback_topic")
     if not isinstance(fallback, str) or fallback not in topics:
         problems.append(f"fallback_topic: {fallback!r} is not a topic of this file")
-    if problems:
+    if problems or privacy is None:
         raise RoutingConfigError(problems)
     return RoutingConfig(
         organisations=organisations,
         contacts=contacts,
         topics=topics,
         fallback_topic=str(fallback),
+        privacy=privacy,
     )
 
 

@@ -125,6 +125,11 @@ def test_a_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
 TWO_CONTACTS = """
 fallback_topic = "health"
 
+[privacy]
+controller = "clinic"
+address = "Hafendamm 1, 24937 Flensburg"
+email = "privacy@example.org"
+
 [organisations.clinic]
 name = "Klinik am Hafen"
 
