@@ -6,13 +6,24 @@ INSTALLED := $(VENV)/.installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/messages.po))
 BABEL_KEYWORDS := -k N_ -k translate:2
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: run test lint catalogs extract clean
 
 run: $(INSTALLED) catalogs
 	$(BIN)/python -m devstack
 
-test: $(INSTALLED) catalogs
+test: $(INSTALLED) catalogs $(CHROMIUM)
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium (Playwright's own download cannot work here);
+# Noto fonts so that Arabic and Persian screenshots show letters, not boxes.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core; \
+	else \
+	  echo "The browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-core"; exit 1; \
+	fi
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -20,7 +31,6 @@ lint: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 

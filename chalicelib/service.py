@@ -59,7 +59,9 @@ class InquiryIntake:
                 default_language=default_language,
             )
         except InvalidInquiry as invalid:
-            if token_problem:
+            # "Too fast" is no news to someone who must correct a field anyway: the
+            # token they keep will be old enough by then.
+            if token_problem and token_problem != "token_too_fast":  # noqa: S105 - a code
                 invalid.errors["form_token"] = token_problem
             raise
         if token_problem:

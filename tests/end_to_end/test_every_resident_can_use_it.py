@@ -1,0 +1,149 @@
+"""The form in all seven languages, in real headless Chromium: WCAG 2.1 AA by axe-core,
+right-to-left where it must be, usable by keyboard alone and on a 320 px screen."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from chalicelib.languages import LANGUAGES
+from tests.end_to_end.conftest import SCREENSHOTS, BrowserSession, Runner
+
+ALL_LANGUAGES = list(LANGUAGES)
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def violations(page: Page) -> list[str]:
+    results: Any = Axe().run(page, options=WCAG_21_AA)
+    return [
+        f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+    ]
+
+
+def fill_and_send(page: Page, topic_index: int = 0) -> None:
+    page.fill("#name", "Amal")
+    page.fill("#email", "amal@example.org")
+    page.locator("input[name=topic]").nth(topic_index).check()
+    page.fill("#message", "مرحبا، أبحث عن دورة لغة.\nGuten Tag.")
+    page.wait_for_timeout(1100)  # longer than the runner's MIN_FILL_SECONDS
+    page.click("#send")
+
+
+@pytest.mark.parametrize("language", ALL_LANGUAGES)
+def test_the_form_has_its_language_direction_and_links_to_every_other_language(
+    language: str, phone: BrowserSession, runner: Runner
+) -> None:
+    page = phone.page
+    response = page.goto(runner.form_url + language)
+    assert response is not None and response.status == 200
+
+    html = page.locator("html")
+    assert html.get_attribute("lang") == language
+    assert html.get_attribute("dir") == LANGUAGES[language].direction
+    links = page.locator("nav .languages a")
+    assert sorted(links.evaluate_all("links => links.map(a => a.getAttribute('hreflang'))")) == \
+        sorted(ALL_LANGUAGES)
+    for code, language_info in LANGUAGES.items():
+        assert page.locator(f'nav a[hreflang="{code}"]').inner_text() == language_info.endonym
+
+
+@pytest.mark.parametrize("language", ALL_LANGUAGES)
+def test_the_form_its_error_state_and_the_thank_you_page_pass_axe(
+    language: str, phone: BrowserSession, runner: Runner
+) -> None:
+    page = phone.page
+    page.goto(runner.form_url + language)
+    assert violations(page) == [], "the form"
+
+    page.click("#send")  # everything empty
+    assert page.locator("#error-summary").is_visible()
+    assert violations(page) == [], "the error state"
+
+    fill_and_send(page)
+    page.wait_for_url(re.compile(rf"/{language}/thanks/"))
+    assert violations(page) == [], "the thank-you page"
+
+
+@pytest.mark.parametrize("language", ALL_LANGUAGES)
+def test_a_failed_submit_moves_the_focus_to_the_error_summary_with_links_to_the_fields(
+    language: str, phone: BrowserSession, runner: Runner
+) -> None:
+    page = phone.page
+    page.goto(runner.form_url + language)
+    page.fill("#message", "Mein Text bleibt.")
+    page.wait_for_timeout(1100)  # longer than the runner's MIN_FILL_SECONDS
+    page.click("#send")
+
+    # autofocus takes effect once the page has loaded: no script needed.
+    page.wait_for_function("document.activeElement.id === 'error-summary'", timeout=5000)
+    targets = page.locator("#error-summary a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+    assert targets == ["#email", "#topic-education"]
+    assert page.locator("#email").get_attribute("aria-invalid") == "true"
+    assert "email-error" in (page.locator("#email").get_attribute("aria-describedby") or "")
+    assert page.locator("#message").input_value() == "Mein Text bleibt."
+
+
+@pytest.mark.parametrize("language", ALL_LANGUAGES)
+def test_the_form_can_be_filled_and_sent_with_the_keyboard_alone(
+    language: str, phone: BrowserSession, runner: Runner
+) -> None:
+    page = phone.page
+    page.goto(runner.form_url + language)
+    keyboard = page.keyboard
+
+    def tab_to(element_id: str) -> None:
+        for _ in range(30):
+            keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == element_id:
+                # Focus is visible: an outline a sighted keyboard user can follow.
+                outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+                assert outline != "none", f"no visible focus on #{element_id}"
+                return
+        raise AssertionError(f"Tab never reached #{element_id}")
+
+    tab_to("name")
+    keyboard.type("Amal")
+    tab_to("email")
+    keyboard.type("amal@example.org")
+    tab_to("topic-education")
+    keyboard.press("Space")
+    tab_to("message")
+    keyboard.type("Ich suche einen Sprachkurs.")
+    page.wait_for_timeout(1100)
+    tab_to("send")
+    keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(rf"/{language}/thanks/[2-9A-Z]{{4}}-[2-9A-Z]{{4}}$"))
+    assert page.locator(".reference").is_visible()
+
+
+@pytest.mark.parametrize("language", ALL_LANGUAGES)
+def test_the_form_fits_a_320_pixel_screen_without_scrolling_sideways(
+    language: str, phone: BrowserSession, runner: Runner
+) -> None:
+    page = phone.page
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(runner.form_url + language)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+@pytest.mark.parametrize("language", ["ar", "de"])
+def test_screenshots_of_the_form_at_phone_width_are_kept(
+    language: str, phone: BrowserSession, runner: Runner
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = phone.page
+    page.goto(runner.form_url + language)
+    path = SCREENSHOTS / f"form-{language}-360px.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.click("#send")
+    page.screenshot(path=str(SCREENSHOTS / f"form-{language}-errors-360px.png"), full_page=True)
+
+    assert path.stat().st_size > 10_000
