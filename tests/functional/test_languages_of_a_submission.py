@@ -90,3 +90,22 @@ def test_an_unknown_language_is_a_404_that_lists_the_languages(client: Client) -
     html = response.body.decode()
     for language in LANGUAGES.values():
         assert language.endonym in html
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_form_links_to_a_privacy_notice_in_the_same_language(
+    language: str, client: Client
+) -> None:
+    form = client.http.get(f"/{language}").body.decode()
+    assert f'href="{language}/privacy"' in form
+
+    notice = client.http.get(f"/{language}/privacy")
+
+    assert notice.status_code == 200
+    html = notice.body.decode()
+    assert f'<html lang="{language}"' in html
+    assert translate(language, "Privacy notice") in html
+    assert "Stadt Flensburg, Amt für Integration" in html, "names the controller"
+    assert "180" in html, "names the storage period"
+    for organisation in ("Integration in Flensburg e.V.", "Deutsches Rotes Kreuz"):
+        assert organisation in html, "names the recipients"
