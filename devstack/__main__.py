@@ -132,7 +132,8 @@ def main() -> int:
         import app
 
         worker = LocalWorker(aws_clients.sqs(), queue_url, app.deliver_inquiries,
-                             app.sweep_stalled)
+                             app.sweep_stalled,
+                             threads=int(os.environ.get("LOCAL_WORKERS", "2")))
         worker.start()
         stack.callback(worker.stop)
 

@@ -59,6 +59,7 @@ class LocalWorker:
         deliver: Handler,
         sweep: Handler,
         sweep_every: float = 60.0,
+        threads: int = 1,
     ) -> None:
         self._client = client
         self._queue_url = queue_url
@@ -69,14 +70,21 @@ class LocalWorker:
         self._sweep = sweep
         self._sweep_every = sweep_every
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="local-worker", daemon=True)
+        # Lambda runs several workers side by side; so can the local one.
+        self._threads = [
+            threading.Thread(target=self._run, args=(n == 0,), name=f"local-worker-{n}",
+                             daemon=True)
+            for n in range(threads)
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        for thread in self._threads:
+            thread.join(timeout=10)
 
     def poll_once(self, wait_seconds: int = 1) -> int:
         """Receive up to ten messages and hand them to the handler; how many arrived."""
@@ -99,12 +107,12 @@ class LocalWorker:
             )
         return len(messages)
 
-    def _run(self) -> None:
+    def _run(self, sweeps: bool) -> None:
         next_sweep = time.monotonic() + self._sweep_every
         while not self._stop.is_set():
             try:
                 self.poll_once()
-                if time.monotonic() >= next_sweep:
+                if sweeps and time.monotonic() >= next_sweep:
                     self._sweep(scheduled_event(), None)
                     next_sweep = time.monotonic() + self._sweep_every
             except Exception:  # the loop must outlive a bad poll, as Lambda would

@@ -16,7 +16,8 @@ import urllib.request
 
 import pytest
 
-from tests.end_to_end.conftest import Runner, start_runner
+from devstack.process import start_stack
+from tests.end_to_end.conftest import Runner
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -68,14 +69,11 @@ def test_a_resident_sends_the_form_and_both_emails_arrive_through_ses(runner: Ru
 
 
 def test_ctrl_c_stops_everything_the_runner_started() -> None:
-    own, drain = start_runner()
-    assert own.process.stdout is not None
+    own = start_stack()
     ports = [urllib.parse.urlsplit(url).port or 0
              for url in (own.form_url, own.outbox_url, own.emulator_url)]
 
     assert own.stop() == 0
-    drain.join(timeout=5)
-    own.process.stdout.close()
     for port in ports:
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
