@@ -44,6 +44,11 @@ class FormTokens:
             return "token_expired"
         return None
 
+    def reference_seed(self, token: str) -> bytes:
+        """A secret-keyed digest of the token's nonce: the same form, the same seed."""
+        nonce = token.split(".")[1] if token.count(".") == 2 else token
+        return hmac.new(self.secret, f"reference:{nonce}".encode(), hashlib.sha256).digest()
+
     def _sign(self, payload: str) -> str:
         digest = hmac.new(self.secret, payload.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()

@@ -98,12 +98,23 @@ def _normalise(value: str, *, multiline: bool) -> str:
     return value.strip()
 
 
+# Invisible format characters a one-line field does not need: bidi embeddings,
+# overrides and isolates (they can make a name read as something else) and zero-width
+# spaces. The joiners ZWNJ/ZWJ and the marks LRM/RLM/ALM stay: Persian and Arabic
+# names need them.
+_SPOOFING = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff"
+)
+
+
 def _has_control_characters(value: str, *, allow_newlines: bool) -> bool:
     allowed = "\n\t" if allow_newlines else ""
     # Cc: C0/C1 controls (CR, LF, NUL, NEL…); Cs: lone surrogates; Zl/Zp: line and
-    # paragraph separators, which some mail clients treat as line breaks.
+    # paragraph separators, which some mail clients treat as line breaks. The message
+    # keeps bidi controls: it is shown isolated (dir="auto"), and people use them.
     return any(
-        unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") and ch not in allowed
+        (unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") and ch not in allowed)
+        or (not allow_newlines and ch in _SPOOFING)
         for ch in value
     )
 

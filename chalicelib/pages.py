@@ -95,7 +95,7 @@ def thanks_page(language: str, record: InquiryRecord, topic_label: str) -> Answe
     return _page(200, body)
 
 
-def privacy_page(language: str, routing: RoutingConfig, retention_days: int) -> Answer:
+def privacy_page(language: str, routing: RoutingConfig) -> Answer:
     root = "../"
     body = render(
         "privacy.html",
@@ -104,7 +104,8 @@ def privacy_page(language: str, routing: RoutingConfig, retention_days: int) -> 
         switcher=_switcher(root, "/privacy"),
         privacy=routing.privacy,
         organisations=[organisation.name for organisation in routing.organisations.values()],
-        retention_days=retention_days,
+        # The longest any topic keeps an inquiry: "after at most N days".
+        retention_days=max(topic.retention_days for topic in routing.topics.values()),
     )
     return _page(200, body)
 

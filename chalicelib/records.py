@@ -33,4 +33,5 @@ class InquiryRecord:
     inquiry: Inquiry
     recipient: Recipient
     topic_labels: Mapping[str, str]  # by language: the staff's and the resident's
+    retention_days: int
     sent: frozenset[str] = field(default_factory=frozenset)  # EMAIL_KINDS already sent

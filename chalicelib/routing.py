@@ -22,6 +22,10 @@ from chalicelib.languages import LANGUAGES
 
 BUNDLED_ROUTING_FILE = Path(__file__).with_name("routing.toml")
 
+DEFAULT_RETENTION_DAYS = 180
+# Shorter and a contact may not have answered yet; longer and it is hoarding.
+RETENTION_BOUNDS = (7, 730)
+
 
 class RoutingConfigError(ValueError):
     """The routing config cannot be used; `problems` says every reason."""
@@ -53,6 +57,7 @@ class Topic:
     key: str
     labels: Mapping[str, str]
     contacts: tuple[Contact, ...]
+    retention_days: int = DEFAULT_RETENTION_DAYS  # then the stored inquiry is deleted
 
     def label(self, language: str) -> str:
         return self.labels[language]
@@ -166,8 +171,13 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
     topics: dict[str, Topic] = {}
     for key, table in _tables(raw, "topics", problems).items():
         where = f"topics.{key}"
-        if not _check_keys(where, table, {"labels", "contacts"}, set(), problems):
+        if not _check_keys(where, table, {"labels", "contacts"}, {"retention_days"}, problems):
             continue
+        retention = table.get("retention_days", DEFAULT_RETENTION_DAYS)
+        low, high = RETENTION_BOUNDS
+        if not isinstance(retention, int) or not low <= retention <= high:
+            problems.append(f"{where}.retention_days: a whole number of days from {low} to {high}")
+            retention = DEFAULT_RETENTION_DAYS
         labels = table["labels"]
         if not isinstance(labels, dict):
             problems.append(f"{where}.labels: a table of labels by language")
@@ -189,6 +199,7 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
                 key=key,
                 labels={language: str(label) for language, label in labels.items()},
                 contacts=tuple(contacts[name] for name in named),
+                retention_days=retention,
             )
 
     privacy = None

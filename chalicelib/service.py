@@ -103,6 +103,7 @@ class InquiryIntake:
                 language: decision.topic.label(language)
                 for language in {contact.staff_language, inquiry.language}
             },
+            retention_days=decision.topic.retention_days,
         )
 
 

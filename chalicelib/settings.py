@@ -29,7 +29,6 @@ class Settings:
     configuration_set: str | None
     form_token_secret: bytes
     min_fill_seconds: float
-    retention_days: int
     sweep_grace_seconds: int
     aws_endpoint_url: str | None
 
@@ -55,7 +54,6 @@ class Settings:
                 configuration_set=env.get("SES_CONFIGURATION_SET") or None,
                 form_token_secret=secret.encode(),
                 min_fill_seconds=float(env.get("MIN_FILL_SECONDS", "3")),
-                retention_days=int(env.get("RETENTION_DAYS", "180")),
                 sweep_grace_seconds=int(env.get("SWEEP_GRACE_SECONDS", "600")),
                 aws_endpoint_url=endpoint,
             )

@@ -44,16 +44,16 @@ def _key(reference: str) -> dict[str, AttributeValueTypeDef]:
 
 
 class InquiryStore:
-    def __init__(self, client: DynamoDBClient, table_name: str, retention: timedelta) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table = table_name
-        self._retention = retention
 
     def add(self, record: InquiryRecord) -> None:
         """Write a new inquiry, refusing to overwrite an existing reference."""
         item = _to_item(record)
         item["pending"] = {"S": PENDING}
-        item["expires_at"] = {"N": str(int((record.received_at + self._retention).timestamp()))}
+        expires = record.received_at + timedelta(days=record.retention_days)
+        item["expires_at"] = {"N": str(int(expires.timestamp()))}
         try:
             self._client.put_item(
                 TableName=self._table,
@@ -198,9 +198,10 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
     def text(name: str) -> str:
         return item[name]["S"]
 
+    received_at = datetime.fromisoformat(text("received_at"))
     return InquiryRecord(
         reference=text("reference"),
-        received_at=datetime.fromisoformat(text("received_at")),
+        received_at=received_at,
         inquiry=Inquiry(
             email=text("email"),
             topic=text("topic"),
@@ -216,5 +217,8 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
             staff_language=text("staff_language"),
         ),
         topic_labels={lang: value["S"] for lang, value in item["topic_labels"]["M"].items()},
+        retention_days=round(
+            (int(item["expires_at"]["N"]) - received_at.timestamp()) / 86400
+        ),
         sent=frozenset(kind for kind in EMAIL_KINDS if f"{kind}_sent_at" in item),
     )

@@ -57,9 +57,7 @@ def services() -> Services:
     from chalicelib.store import InquiryStore
 
     config = settings()
-    store = InquiryStore(
-        aws_clients.dynamodb(), config.table_name, timedelta(days=config.retention_days)
-    )
+    store = InquiryStore(aws_clients.dynamodb(), config.table_name)
     queue = DeliveryQueue(aws_clients.sqs(), config.queue_name)
     return Services(
         store=store,

@@ -49,6 +49,7 @@ def record_for(language: str, *, name: str = RESIDENT_NAME,
             staff_language="de",
         ),
         topic_labels={"de": TOPIC_LABELS["de"], language: TOPIC_LABELS[language]},
+        retention_days=180,
     )
 
 
