@@ -30,6 +30,11 @@ def _request() -> Request:
     return request
 
 
+def _client_address(request: Request) -> str:
+    identity: dict[str, object] = request.context.get("identity") or {}
+    return str(identity.get("sourceIp", ""))
+
+
 def _response(answer: Answer) -> Response:
     return Response(body=answer.body, status_code=answer.status, headers=dict(answer.headers))
 
@@ -63,39 +68,53 @@ def form_token() -> Response:
     )
 
 
+@app.route("/openapi.json", methods=["GET"])
+def openapi() -> Response:
+    from chalicelib.openapi import openapi_document
+
+    return Response(
+        body=json.dumps(openapi_document(wiring.routing()), ensure_ascii=False),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+
+
 @app.route(
     "/inquiries",
     methods=["POST"],
     content_types=["application/x-www-form-urlencoded", "application/json"],
 )
 def submit_inquiry() -> Response:
-    from chalicelib.submission import answer_submission  # imports boto3: not for GET /
+    from chalicelib.submission import Submission, answer_submission  # imports boto3
 
     request = _request()
     body = request.raw_body
-    return _response(
-        answer_submission(
-            wiring.services().intake,
-            content_type=request.headers.get("content-type", "application/json"),
-            body=body.encode() if isinstance(body, str) else body,
-            accept_language=request.headers.get("accept-language"),
-            new_form_token=wiring.form_tokens().issue(time.time()),
-        )
+    services = wiring.services()
+    submission = Submission(
+        content_type=request.headers.get("content-type", "application/json"),
+        body=body.encode() if isinstance(body, str) else body,
+        accept_language=request.headers.get("accept-language"),
+        client_address=_client_address(request),
+        new_form_token=wiring.form_tokens().issue(time.time()),
     )
+    return _response(answer_submission(services.intake, services.rate_limiter, submission))
 
 
 @app.route("/{language}/thanks/{reference}", methods=["GET"])
 def thanks(language: str, reference: str) -> Response:
     from chalicelib.thanks import answer_thanks
 
-    return _response(answer_thanks(wiring.services().store, language, reference))
+    params = _request().query_params
+    topic = params.get("topic") if params else None
+    return _response(
+        answer_thanks(wiring.routing(), language, reference, topic, wiring.utc_now().date())
+    )
 
 
 @app.route("/{language}/privacy", methods=["GET"])
 def privacy(language: str) -> Response:
     if language not in form_languages():
         return _response(not_found_page("de", root="../"))
-    return _response(privacy_page(language, wiring.routing(), wiring.settings().retention_days))
+    return _response(privacy_page(language, wiring.routing()))
 
 
 @app.route("/assets/wegweiser.css", methods=["GET"])

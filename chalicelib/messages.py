@@ -32,14 +32,22 @@ FIELD_ERRORS: dict[str, str] = {
                         "Please press “Send” again."),
     "token_expired": N_("The form was open for a long time. Your text is still here. "
                         "Please press “Send” again."),
+    "token_used": N_("This form was already sent with other text. Your text is still here. "
+                     "Please press “Send” again."),
     "token_too_fast": N_("That was very fast. Please check your entries and press “Send” again."),
+    "unreadable_form": N_("The form data could not be read. Please press “Send” again."),
+    "duplicate_key": N_("The request names a field more than once."),
     "invalid_json": N_("The request is not valid JSON."),
     "invalid_encoding": N_("The request is not valid UTF-8 text."),
     "not_an_object": N_("The request must be a JSON object."),
 }
 
+# Problems that concern the whole inquiry, not one field.
 UNAVAILABLE = N_("We could not save your inquiry just now. Nothing was sent. "
                  "Please try again in a few minutes.")
+RATE_LIMITED = N_("You have sent many inquiries in a short time. "
+                  "Please wait a while and try again.")
+TOO_LARGE = N_("Your inquiry is too large to send. Please shorten your message.")
 
 # The resident's language, named in the staff's language: the contact person reads
 # "Sprache: Arabisch" and knows to bring an interpreter.

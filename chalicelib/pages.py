@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from chalicelib.inquiry import MAX_MESSAGE_LENGTH
 from chalicelib.languages import LANGUAGES
 from chalicelib.messages import field_error
-from chalicelib.records import InquiryRecord
-from chalicelib.routing import RoutingConfig
-from chalicelib.templating import TEMPLATE_DIR, form_languages, render
+from chalicelib.routing import RoutingConfig, RoutingDecision
+from chalicelib.templating import TEMPLATE_DIR, form_languages, render, translate
 
 # No script, no other host, no framing: the pages need nothing else.
 SECURITY_HEADERS = {
@@ -57,11 +56,14 @@ def form_page(
     *,
     values: Mapping[str, object] | None = None,
     errors: Mapping[str, str] | None = None,
-    unavailable: bool = False,
+    problem: str | None = None,
+    status: int | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Answer:
     """The contact form; after a failed submit, with the errors and the resident's text.
 
-    `unavailable`: the inquiry could not be stored (503); the text is kept for a retry.
+    `problem` (an English msgid) says why a valid inquiry was not accepted, such as a
+    store that is down (503) or a rate limit (429); the text is kept for another try.
     """
     shown_errors = {field: field_error(code, language) for field, code in (errors or {}).items()}
     kept = {k: v if isinstance(v, str) else "" for k, v in (values or {}).items()}
@@ -73,24 +75,23 @@ def form_page(
         topics=[(topic.key, topic.label(language)) for topic in routing.topics.values()],
         values=kept,
         errors=shown_errors,
+        problem=translate(language, problem) if problem else None,
         form_token=form_token,
         max_message_length=MAX_MESSAGE_LENGTH,
-        unavailable=unavailable,
     )
-    if unavailable:
-        return _page(503, body, **{"Retry-After": "60"})
-    return _page(422 if errors else 200, body)
+    return _page(status or (422 if errors else 200), body, **(headers or {}))
 
 
-def thanks_page(language: str, record: InquiryRecord, topic_label: str) -> Answer:
+def thanks_page(language: str, reference: str, decision: RoutingDecision) -> Answer:
     root = "../../"
     body = render(
         "thanks.html",
         language,
         root=root,
-        switcher=_switcher(root, f"/thanks/{record.reference}"),
-        record=record,
-        topic_label=topic_label,
+        switcher=_switcher(root, f"/thanks/{reference}?topic={decision.topic.key}"),
+        reference=reference,
+        topic_label=decision.topic.label(language),
+        contact=decision.contact,
     )
     return _page(200, body)
 
@@ -116,7 +117,7 @@ def not_found_page(language: str, root: str) -> Answer:
 
 
 def notice_page(language: str, *, root: str, status: int) -> Answer:
-    """A short page for 404 (no such page) and 503 (a backend is down)."""
+    """A short page for 404 (no such page), 413 (too large) and 503 (a backend is down)."""
     body = render("notice.html", language, root=root, switcher=_switcher(root, ""),
                   status=status)
     extra = {"Retry-After": "60"} if status == 503 else {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.delivery_queue import DeliveryQueue, QueueUnavailable
@@ -18,13 +18,16 @@ from chalicelib.form_token import FormTokens
 from chalicelib.inquiry import Inquiry, InvalidInquiry, check_inquiry
 from chalicelib.mailer import Mailer, SendError
 from chalicelib.records import EMAIL_KINDS, InquiryRecord, Recipient
-from chalicelib.references import new_reference
+from chalicelib.references import new_reference, reference_from
 from chalicelib.routing import RoutingConfig, route_inquiry
 from chalicelib.store import InquiryStore, ReferenceTaken
 
 log = logging.getLogger("wegweiser")
 
 Clock = Callable[[], datetime]
+
+# A field hidden from people and screen readers; bots fill it.
+HONEYPOT = "website"
 
 # How long one worker may hold an email before another may try it. Longer than a
 # send takes, shorter than the queue's visibility timeout.
@@ -64,18 +67,27 @@ class InquiryIntake:
             if token_problem and token_problem != "token_too_fast":  # noqa: S105 - a code
                 invalid.errors["form_token"] = token_problem
             raise
-        if token_problem:
-            raise InvalidInquiry({"form_token": token_problem})
+        if token_problem or not isinstance(token, str):
+            raise InvalidInquiry({"form_token": token_problem or "token_missing"})
 
-        record = self._route(inquiry, now)
-        for _ in range(5):
-            try:
-                self.store.add(record)
-                break
-            except ReferenceTaken:
-                record = replace(record, reference=new_reference())
-        else:  # pragma: no cover - five collisions in 8.5e11 references
-            raise RuntimeError("no free reference found")
+        if fields.get(HONEYPOT):
+            # Only a bot fills a field nobody can see: it gets a normal-looking answer,
+            # and nothing is stored or sent.
+            log.info("honeypot filled: nothing stored")
+            return self._route(inquiry, now, new_reference())
+
+        # The reference follows from the form token: the same form sent twice (a double
+        # click, a retried request) meets its own first write and gets the same answer.
+        record = self._route(inquiry, now, reference_from(self.tokens.reference_seed(token)))
+        try:
+            self.store.add(record)
+        except ReferenceTaken:
+            first = self.store.get(record.reference, now)
+            if first is None or first.inquiry != inquiry:
+                raise InvalidInquiry({"form_token": "token_used"}) from None
+            log.info("inquiry %s sent again with the same form: answered once more",
+                     record.reference)
+            return first
         log.info("inquiry %s accepted", record.reference)
         try:
             self.queue.send(record.reference)
@@ -85,11 +97,11 @@ class InquiryIntake:
                         record.reference)
         return record
 
-    def _route(self, inquiry: Inquiry, now: datetime) -> InquiryRecord:
+    def _route(self, inquiry: Inquiry, now: datetime, reference: str) -> InquiryRecord:
         decision = route_inquiry(self.routing, inquiry.topic, inquiry.language, now.date())
         contact = decision.contact
         return InquiryRecord(
-            reference=new_reference(),
+            reference=reference,
             received_at=now,
             inquiry=inquiry,
             recipient=Recipient(

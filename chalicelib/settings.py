@@ -30,6 +30,7 @@ class Settings:
     form_token_secret: bytes
     min_fill_seconds: float
     sweep_grace_seconds: int
+    rate_limit_per_hour: int  # submissions per client address and hour; 0: no limit
     aws_endpoint_url: str | None
 
     @classmethod
@@ -55,6 +56,7 @@ class Settings:
                 form_token_secret=secret.encode(),
                 min_fill_seconds=float(env.get("MIN_FILL_SECONDS", "3")),
                 sweep_grace_seconds=int(env.get("SWEEP_GRACE_SECONDS", "600")),
+                rate_limit_per_hour=int(env.get("RATE_LIMIT_PER_HOUR", "20")),
                 aws_endpoint_url=endpoint,
             )
         except (KeyError, ValueError) as error:

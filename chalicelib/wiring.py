@@ -17,6 +17,7 @@ from chalicelib.settings import Settings
 from chalicelib.templating import form_languages
 
 if TYPE_CHECKING:
+    from chalicelib.rate_limit import RateLimiter
     from chalicelib.service import Delivery, InquiryIntake, Sweep
     from chalicelib.store import InquiryStore
 
@@ -42,6 +43,7 @@ def routing() -> RoutingConfig:
 @dataclass(frozen=True)
 class Services:
     store: InquiryStore
+    rate_limiter: RateLimiter
     intake: InquiryIntake
     delivery: Delivery
     sweep: Sweep
@@ -53,6 +55,7 @@ def services() -> Services:
     from chalicelib.delivery_queue import DeliveryQueue
     from chalicelib.emails import Sender
     from chalicelib.mailer import Mailer
+    from chalicelib.rate_limit import RateLimiter
     from chalicelib.service import Delivery, InquiryIntake, Sweep
     from chalicelib.store import InquiryStore
 
@@ -61,6 +64,10 @@ def services() -> Services:
     queue = DeliveryQueue(aws_clients.sqs(), config.queue_name)
     return Services(
         store=store,
+        rate_limiter=RateLimiter(
+            aws_clients.dynamodb(), config.table_name, config.form_token_secret,
+            config.rate_limit_per_hour,
+        ),
         intake=InquiryIntake(
             routing=routing(),
             tokens=form_tokens(),

@@ -47,9 +47,11 @@ class Emulator:
     def sent(self) -> list[SentEmail]:
         return sent_emails(self.endpoint)
 
-    def stored_items(self) -> list[dict[str, Any]]:
+    def stored_inquiries(self) -> list[dict[str, Any]]:
+        """The inquiry items of the table (not the rate limiter's counters)."""
         table = wiring.settings().table_name
-        return list(aws_clients.dynamodb().scan(TableName=table)["Items"])
+        items = aws_clients.dynamodb().scan(TableName=table)["Items"]
+        return [item for item in items if item["pk"]["S"].startswith("inquiry#")]
 
     def queued_messages(self) -> int:
         attributes = aws_clients.sqs().get_queue_attributes(

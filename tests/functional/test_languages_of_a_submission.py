@@ -80,7 +80,7 @@ def test_an_expired_form_is_renewed_and_the_residents_text_is_kept(
     assert "Ein langer Text, langsam geschrieben.</textarea>" in html
     token = re.search(r'name="form_token" value="([^"]+)"', html)
     assert token is not None and token.group(1) != two_days_ago
-    assert aws.stored_items() == []
+    assert aws.stored_inquiries() == []
 
 
 def test_an_unknown_language_is_a_404_that_lists_the_languages(client: Client) -> None:

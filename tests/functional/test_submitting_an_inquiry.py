@@ -123,7 +123,7 @@ def test_an_invalid_form_submission_shows_the_errors_and_keeps_what_was_typed(
     assert "Mein Text &lt;bleibt&gt; erhalten</textarea>" in html
     assert 'value="work" checked' in html
     assert 'aria-invalid="true"' in html
-    assert aws.stored_items() == []
+    assert aws.stored_inquiries() == []
     assert aws.queued_messages() == 0
 
 
@@ -151,7 +151,7 @@ def test_an_invalid_inquiry_is_refused_naming_the_field_and_leaves_nothing_behin
     assert status == 422
     assert list(answer["errors"]) == [field]
     assert error_in_german in answer["errors"][field]
-    assert aws.stored_items() == []
+    assert aws.stored_inquiries() == []
     assert deliver_queued() == 0
     assert aws.sent() == []
 
