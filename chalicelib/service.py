@@ -26,6 +26,9 @@ log = logging.getLogger("wegweiser")
 
 Clock = Callable[[], datetime]
 
+# How often the sweep queues one inquiry again before it gives up (and alarms).
+MAX_SWEEPS = 3
+
 # A field hidden from people and screen readers; bots fill it.
 HONEYPOT = "website"
 
@@ -170,9 +173,18 @@ class Sweep:
     grace: timedelta
 
     def requeue_stalled(self) -> int:
-        references = self.store.stalled(received_before=self.clock() - self.grace)
-        for reference in references:
+        """Queue again each stalled inquiry, at most MAX_SWEEPS times; how many were queued."""
+        now = self.clock()
+        queued = 0
+        for reference in self.store.stalled(received_before=now - self.grace):
+            sweeps = self.store.count_sweep(reference, now, self.grace, MAX_SWEEPS)
+            if not sweeps:
+                continue
             self.queue.send(reference)
-        if references:
-            log.warning("%d stalled inquiries queued again", len(references))
-        return len(references)
+            queued += 1
+            if sweeps == MAX_SWEEPS:
+                log.error("ALARM inquiry %s still undelivered: queued again for the last time; "
+                          "see the dead-letter queue", reference)
+        if queued:
+            log.warning("%d stalled inquiries queued again", queued)
+        return queued

@@ -128,6 +128,38 @@ class InquiryStore:
         """Both emails are out: take the inquiry off the sweep's list."""
         self._update(reference, "REMOVE #pending", {"#pending": "pending"})
 
+    def count_sweep(self, reference: str, now: datetime, grace: timedelta, limit: int) -> int:
+        """Record that the sweep queues this inquiry again; how often it has, or 0 to skip.
+
+        0 when it was swept within the grace period (its message may still be on its
+        way) or `limit` times already: an inquiry whose email SES refuses for good must
+        not circle through the queue forever.
+        """
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key=_key(reference),
+                UpdateExpression="SET swept_at = :now ADD sweeps :one",
+                ConditionExpression=(
+                    "attribute_exists(pending) AND (attribute_not_exists(sweeps)"
+                    " OR (sweeps < :limit AND swept_at < :cutoff))"
+                ),
+                ExpressionAttributeValues={
+                    ":now": {"S": now.isoformat()},
+                    ":cutoff": {"S": (now - grace).isoformat()},
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(limit)},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return 0
+            raise StoreUnavailable(str(error)) from error
+        except BotoCoreError as error:
+            raise StoreUnavailable(str(error)) from error
+        return int(answer["Attributes"]["sweeps"]["N"])
+
     def stalled(self, received_before: datetime) -> list[str]:
         """References of inquiries received before the time and not yet fully delivered."""
         references: list[str] = []

@@ -55,22 +55,6 @@ def test_each_default_topic_reaches_its_contact_person_and_the_resident_once(
     assert "Deutschkurs" not in to_resident.html
 
 
-def test_a_redelivered_message_sends_no_email_twice(
-    submit_json: Submit, aws: Emulator, deliver_queued: Callable[[], int]
-) -> None:
-    status, answer = submit_json({"email": RESIDENT, "topic": "work", "message": MESSAGE})
-    assert status == 201
-    deliver_queued()
-
-    # The same delivery message again, as SQS may deliver it twice.
-    from chalicelib import wiring
-
-    wiring.services().intake.queue.send(answer["reference"])
-    assert deliver_queued() == 1
-
-    assert len(aws.sent()) == 2
-
-
 def test_a_form_submission_is_redirected_to_a_thank_you_page_with_the_reference(
     client: Client, aws: Emulator, deliver_queued: Callable[[], int]
 ) -> None:
