@@ -119,7 +119,8 @@ def test_the_form_can_be_filled_and_sent_with_the_keyboard_alone(
     tab_to("send")
     keyboard.press("Enter")
 
-    page.wait_for_url(re.compile(rf"/{language}/thanks/[2-9A-Z]{{4}}-[2-9A-Z]{{4}}$"))
+    reference = "[2-9A-Z]{4}-[2-9A-Z]{4}"
+    page.wait_for_url(re.compile(rf"/{language}/thanks/{reference}\?topic=education$"))
     assert page.locator(".reference").is_visible()
 
 

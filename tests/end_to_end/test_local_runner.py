@@ -48,7 +48,7 @@ def test_a_resident_sends_the_form_and_both_emails_arrive_through_ses(runner: Ru
     thanks_url = urllib.parse.urljoin(runner.form_url + "inquiries", location)
     with urllib.request.urlopen(thanks_url, timeout=10) as answer:
         thanks = answer.read().decode()
-    reference = location.rsplit("/", 1)[1]
+    reference = urllib.parse.urlsplit(location).path.rsplit("/", 1)[1]
     assert reference in thanks
     assert "Deutsches Rotes Kreuz" in thanks
 
