@@ -16,6 +16,9 @@ MAX_MESSAGE_LENGTH = 5000
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
 
+# A field hidden from people and screen readers; only bots fill it.
+HONEYPOT = "website"
+
 # The fields in the order the form shows them; errors are reported in this order.
 FIELDS = ("name", "email", "topic", "message", "language", "form_token")
 

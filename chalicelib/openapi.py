@@ -15,16 +15,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.inquiry import FIELDS, MAX_EMAIL_LENGTH, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH
+from chalicelib.inquiry import (
+    FIELDS,
+    HONEYPOT,
+    MAX_EMAIL_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+)
 from chalicelib.languages import DEFAULT_LANGUAGE, LANGUAGES
+from chalicelib.references import PATTERN as REFERENCE_PATTERN
 from chalicelib.routing import RoutingConfig
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"  # the version of this description: raise it when the contract changes
 
-# Eight characters without 0/O, 1/I/L, as chalicelib/references.py makes them.
-REFERENCE_PATTERN = "^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"
-HONEYPOT = "website"
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+PATTERN = f"^[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}$"  # for checks and the API description
 
 
 def reference_from(seed: bytes) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from chalicelib.delivery_queue import DeliveryQueue, QueueUnavailable
 from chalicelib.emails import Sender, build_email
 from chalicelib.form_token import FormTokens
-from chalicelib.inquiry import Inquiry, InvalidInquiry, check_inquiry
+from chalicelib.inquiry import HONEYPOT, Inquiry, InvalidInquiry, check_inquiry
 from chalicelib.mailer import Mailer, SendError
 from chalicelib.records import EMAIL_KINDS, InquiryRecord, Recipient
 from chalicelib.references import new_reference, reference_from
@@ -28,9 +28,6 @@ Clock = Callable[[], datetime]
 
 # How often the sweep queues one inquiry again before it gives up (and alarms).
 MAX_SWEEPS = 3
-
-# A field hidden from people and screen readers; bots fill it.
-HONEYPOT = "website"
 
 # How long one worker may hold an email before another may try it. Longer than a
 # send takes, shorter than the queue's visibility timeout.

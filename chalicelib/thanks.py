@@ -11,12 +11,12 @@ import re
 from datetime import date
 
 from chalicelib.pages import Answer, not_found_page, thanks_page
-from chalicelib.references import ALPHABET
+from chalicelib.references import PATTERN
 from chalicelib.routing import RoutingConfig, route_inquiry
 from chalicelib.templating import form_languages
 
 ROOT = "../../"
-REFERENCE = re.compile(f"[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}")
+REFERENCE = re.compile(PATTERN)
 
 
 def answer_thanks(
