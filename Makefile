@@ -8,10 +8,14 @@ BABEL_KEYWORDS := -k N_ -k translate:2
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint catalogs extract clean
+.PHONY: run test lint load catalogs extract clean
 
 run: $(INSTALLED) catalogs
 	$(BIN)/python -m devstack
+
+# 1,000 submissions at concurrency 16 against the local runner; see README.md, "Load test".
+load: $(INSTALLED) catalogs
+	$(BIN)/python -m devstack.load
 
 test: $(INSTALLED) catalogs $(CHROMIUM)
 	$(BIN)/pytest

@@ -30,8 +30,11 @@ def _config() -> Config:
     import botocore.config
 
     # Fail fast inside a request: a resident should get a 503 in seconds, not hang.
+    # A Lambda container serves one request at a time; `make run` serves many through
+    # the same clients, so the pool is larger than botocore's 10.
     return botocore.config.Config(
-        connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3}
+        connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3},
+        max_pool_connections=32,
     )
 
 

@@ -24,7 +24,9 @@ from threading import Thread
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "dev"
 REGION = "eu-central-1"
-LOCAL_VISIBILITY_TIMEOUT = 10  # seconds before a failed delivery is tried again locally
+# Seconds before a failed delivery is tried again locally: longer than a batch of ten
+# takes under `make load`, so a slow batch is not received twice.
+LOCAL_VISIBILITY_TIMEOUT = 30
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -110,6 +112,9 @@ def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     outbox_port = int(os.environ.get("OUTBOX_PORT", str(port + 1)))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # A parent started in the background (`cmd &` in a script, nohup) hands down an
+    # ignored SIGINT; Ctrl-C and RunningStack.stop() must still stop everything.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     with ExitStack() as stack:
         endpoint_url = stack.enter_context(emulator(os.environ.get("AWS_ENDPOINT_URL")))

@@ -50,7 +50,11 @@ class RunningStack:
         """Ctrl-C the runner; its exit code."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        code = self.process.wait(timeout=30)
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # never leave a runner behind
+            self.process.kill()
+            code = self.process.wait(timeout=10)
         if self._drain is not None:
             self._drain.join(timeout=5)
         if self.process.stdout is not None:
