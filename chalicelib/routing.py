@@ -1,38 +1,28 @@
-"""The routing config: who receives which inquiry, and why.
+"""The routing model: who receives which inquiry on which day, and why.
 
-The config is an admin-edited TOML file (routing.toml beside this module). It is
-read and validated once per cold start; any problem raises RoutingConfigError with
-every problem listed, so a broken config stops a deploy or a test run and never
-reaches a resident. The decision itself is a pure function over frozen data.
+Pure frozen data and one decision function. The admin's TOML file is read and
+checked in routing_file.py; the rules here are what `wegweiser route` explains:
+
+1. An unknown topic goes to the fallback topic.
+2. Of the topic's contacts, those absent that day are skipped.
+3. Of those left, the first who speaks the resident's language is chosen, else the first.
+4. If all are absent, the topic's deputy receives the inquiry.
+5. If the deputy is absent too, the fallback topic decides (this is a config problem
+   that `wegweiser check` reports, so it should never happen).
 """
 
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-from email_validator import EmailNotValidError, validate_email
-
-from chalicelib.languages import LANGUAGES
 
 BUNDLED_ROUTING_FILE = Path(__file__).with_name("routing.toml")
 
 DEFAULT_RETENTION_DAYS = 180
-# Shorter and a contact may not have answered yet; longer and it is hoarding.
-RETENTION_BOUNDS = (7, 730)
-
-
-class RoutingConfigError(ValueError):
-    """The routing config cannot be used; `problems` says every reason."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("invalid routing config:\n" + "\n".join(f"- {p}" for p in problems))
-        self.problems = problems
+DEFAULT_RESPONSE_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -48,8 +38,18 @@ class Contact:
     role: str
     email: str
     organisation: Organisation
-    staff_language: str
-    languages: tuple[str, ...]
+    staff_language: str  # the language of the emails this person receives
+    languages: tuple[str, ...]  # the languages this person can answer in
+
+
+@dataclass(frozen=True)
+class Absence:
+    contact: str  # a contact key
+    first_day: date
+    last_day: date
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,12 @@ class Topic:
     key: str
     labels: Mapping[str, str]
     contacts: tuple[Contact, ...]
+    deputy: Contact | None = None
+    cc: tuple[str, ...] = ()  # addresses that get a copy of the staff email
     retention_days: int = DEFAULT_RETENTION_DAYS  # then the stored inquiry is deleted
+    response_days: int = DEFAULT_RESPONSE_DAYS  # working days until an answer, usually
+    next_steps: Mapping[str, str] | None = None  # a short "what happens next", by language
+    urgent_hint: Mapping[str, str] | None = None  # shown on the form, by language
 
     def label(self, language: str) -> str:
         return self.labels[language]
@@ -79,6 +84,10 @@ class RoutingConfig:
     topics: Mapping[str, Topic]  # in the order the form lists them
     fallback_topic: str
     privacy: Privacy
+    absences: tuple[Absence, ...] = ()
+
+    def is_absent(self, contact: Contact, day: date) -> bool:
+        return any(a.contact == contact.key and a.covers(day) for a in self.absences)
 
 
 @dataclass(frozen=True)
@@ -91,169 +100,54 @@ class RoutingDecision:
 def route_inquiry(
     config: RoutingConfig, topic_key: str, language: str, on: date
 ) -> RoutingDecision:
-    """Choose the contact person for an inquiry about `topic_key` written in `language`.
-
-    `on` is the day of the inquiry; absences and deputies will use it.
-    """
+    """Choose the contact person for an inquiry about `topic_key`, in `language`, on a day."""
     reasons: list[str] = []
     topic = config.topics.get(topic_key)
     if topic is None:
         topic = config.topics[config.fallback_topic]
         reasons.append(f"topic {topic_key!r} does not exist: fallback topic {topic.key!r}")
-    speakers = [c for c in topic.contacts if language in c.languages]
-    if speakers and speakers[0] is not topic.contacts[0]:
-        contact = speakers[0]
-        reasons.append(f"{contact.key} is the first contact of {topic.key!r} who speaks {language}")
-    else:
-        contact = topic.contacts[0]
-        reasons.append(f"{contact.key} is the first contact of topic {topic.key!r}")
-    return RoutingDecision(topic=topic, contact=contact, reasons=tuple(reasons))
+    return _choose(config, topic, language, on, reasons, fallen_back=topic_key != topic.key)
+
+
+def _choose(
+    config: RoutingConfig, topic: Topic, language: str, on: date, reasons: list[str],
+    fallen_back: bool,
+) -> RoutingDecision:
+    present = []
+    for contact in topic.contacts:
+        if config.is_absent(contact, on):
+            reasons.append(f"{contact.key} is absent on {on.isoformat()}")
+        else:
+            present.append(contact)
+    if present:
+        speakers = [c for c in present if language in c.languages]
+        if speakers and speakers[0] is not present[0]:
+            contact = speakers[0]
+            reasons.append(f"{contact.key} is the first contact of {topic.key!r} present "
+                           f"who speaks {language}")
+        else:
+            contact = present[0]
+            reasons.append(f"{contact.key} is the first contact of topic {topic.key!r} present")
+        return RoutingDecision(topic, contact, tuple(reasons))
+    deputy = topic.deputy
+    if deputy is not None and not config.is_absent(deputy, on):
+        reasons.append(f"{deputy.key} is the deputy of topic {topic.key!r}")
+        return RoutingDecision(topic, deputy, tuple(reasons))
+    if deputy is not None:
+        reasons.append(f"the deputy {deputy.key} is absent on {on.isoformat()} too")
+    fallback = config.topics[config.fallback_topic]
+    if fallen_back or fallback is topic:
+        # Nobody at all: the first contact still gets it, rather than nobody.
+        reasons.append(f"nobody of {topic.key!r} is present: {topic.contacts[0].key} anyway")
+        return RoutingDecision(topic, topic.contacts[0], tuple(reasons))
+    reasons.append(f"nobody of {topic.key!r} is present: fallback topic {fallback.key!r}")
+    decision = _choose(config, fallback, language, on, reasons, fallen_back=True)
+    return RoutingDecision(topic, decision.contact, decision.reasons)
 
 
 @functools.cache
 def bundled_routing() -> RoutingConfig:
     """The config shipped with the code, loaded once per container."""
+    from chalicelib.routing_file import load_routing
+
     return load_routing(BUNDLED_ROUTING_FILE)
-
-
-def load_routing(path: Path) -> RoutingConfig:
-    try:
-        with path.open("rb") as file:
-            raw = tomllib.load(file)
-    except tomllib.TOMLDecodeError as error:
-        raise RoutingConfigError([f"{path.name}: not valid TOML: {error}"]) from error
-    return parse_routing(raw)
-
-
-def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
-    """Build a RoutingConfig from parsed TOML, or raise with every problem found."""
-    problems: list[str] = []
-    _check_keys("the file", raw,
-                {"organisations", "contacts", "topics", "fallback_topic", "privacy"}, set(),
-                problems)
-
-    organisations: dict[str, Organisation] = {}
-    for key, table in _tables(raw, "organisations", problems).items():
-        if _check_keys(f"organisations.{key}", table, {"name"}, set(), problems):
-            organisations[key] = Organisation(key=key, name=str(table["name"]))
-
-    contacts: dict[str, Contact] = {}
-    contact_keys = {"name", "email", "organisation", "staff_language", "languages"}
-    for key, table in _tables(raw, "contacts", problems).items():
-        where = f"contacts.{key}"
-        if not _check_keys(where, table, contact_keys, {"role"}, problems):
-            continue
-        organisation = organisations.get(str(table["organisation"]))
-        if organisation is None:
-            problems.append(f"{where}.organisation: no organisation {table['organisation']!r}")
-        email = _checked_email(f"{where}.email", table["email"], problems)
-        staff_language = str(table["staff_language"])
-        if staff_language not in LANGUAGES:
-            problems.append(f"{where}.staff_language: unknown language {staff_language!r}")
-        languages = table["languages"]
-        if not isinstance(languages, list) or not languages:
-            problems.append(f"{where}.languages: a list of language codes, such as [\"de\"]")
-            languages = []
-        for language in languages:
-            if not isinstance(language, str) or language not in LANGUAGES:
-                problems.append(f"{where}.languages: unknown language {language!r}")
-        if organisation is not None and email is not None:
-            contacts[key] = Contact(
-                key=key,
-                name=str(table["name"]),
-                role=str(table.get("role", "")),
-                email=email,
-                organisation=organisation,
-                staff_language=staff_language,
-                languages=tuple(str(language) for language in languages),
-            )
-
-    topics: dict[str, Topic] = {}
-    for key, table in _tables(raw, "topics", problems).items():
-        where = f"topics.{key}"
-        if not _check_keys(where, table, {"labels", "contacts"}, {"retention_days"}, problems):
-            continue
-        retention = table.get("retention_days", DEFAULT_RETENTION_DAYS)
-        low, high = RETENTION_BOUNDS
-        if not isinstance(retention, int) or not low <= retention <= high:
-            problems.append(f"{where}.retention_days: a whole number of days from {low} to {high}")
-            retention = DEFAULT_RETENTION_DAYS
-        labels = table["labels"]
-        if not isinstance(labels, dict):
-            problems.append(f"{where}.labels: a table of labels by language")
-            continue
-        for language in LANGUAGES:
-            if not str(labels.get(language, "")).strip():
-                problems.append(f"{where}.labels.{language}: missing label")
-        for language in labels.keys() - LANGUAGES.keys():
-            problems.append(f"{where}.labels.{language}: unknown language")
-        named = table["contacts"]
-        if not isinstance(named, list) or not named:
-            problems.append(f"{where}.contacts: a list of at least one contact key")
-            continue
-        missing = [name for name in named if not isinstance(name, str) or name not in contacts]
-        for name in missing:
-            problems.append(f"{where}.contacts: no contact {name!r}")
-        if not missing:
-            topics[key] = Topic(
-                key=key,
-                labels={language: str(label) for language, label in labels.items()},
-                contacts=tuple(contacts[name] for name in named),
-                retention_days=retention,
-            )
-
-    privacy = None
-    table = raw.get("privacy", {})
-    if not isinstance(table, dict):
-        problems.append("privacy: must be a table")
-    elif _check_keys("privacy", table, {"controller", "address", "email"}, set(), problems):
-        controller = organisations.get(str(table["controller"]))
-        email = _checked_email("privacy.email", table["email"], problems)
-        if controller is None:
-            problems.append(f"privacy.controller: no organisation {table['controller']!r}")
-        elif email is not None:
-            privacy = Privacy(controller=controller, address=str(table["address"]), email=email)
-
-    fallback = raw.get("fallback_topic")
-    if not isinstance(fallback, str) or fallback not in topics:
-        problems.append(f"fallback_topic: {fallback!r} is not a topic of this file")
-    if problems or privacy is None:
-        raise RoutingConfigError(problems)
-    return RoutingConfig(
-        organisations=organisations,
-        contacts=contacts,
-        topics=topics,
-        fallback_topic=str(fallback),
-        privacy=privacy,
-    )
-
-
-def _tables(raw: Mapping[str, Any], section: str, problems: list[str]) -> dict[str, Any]:
-    tables = raw.get(section, {})
-    if not isinstance(tables, dict) or not tables:
-        problems.append(f"{section}: at least one [{section}.<key>] table is needed")
-        return {}
-    valid = {key: table for key, table in tables.items() if isinstance(table, dict)}
-    for key in tables.keys() - valid.keys():
-        problems.append(f"{section}.{key}: must be a table")
-    return valid
-
-
-def _check_keys(
-    where: str, table: Mapping[str, Any], required: set[str], optional: set[str],
-    problems: list[str],
-) -> bool:
-    """Report missing and unknown keys; True when every required key is there."""
-    missing = sorted(required - table.keys())
-    unknown = sorted(table.keys() - required - optional)
-    problems.extend(f"{where}: missing {key!r}" for key in missing)
-    problems.extend(f"{where}: unknown key {key!r}" for key in unknown)
-    return not missing
-
-
-def _checked_email(where: str, value: object, problems: list[str]) -> str | None:
-    try:
-        return validate_email(str(value), check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        problems.append(f"{where}: {value!r} is not a valid address ({error})")
-        return None

@@ -15,12 +15,10 @@ from chalicelib.languages import LANGUAGES
 from chalicelib.routing import (
     BUNDLED_ROUTING_FILE,
     RoutingConfig,
-    RoutingConfigError,
     bundled_routing,
-    load_routing,
-    parse_routing,
     route_inquiry,
 )
+from chalicelib.routing_file import RoutingConfigError, load_routing, parse_routing
 
 ON = date(2025, 3, 3)
 
@@ -44,7 +42,7 @@ def bundled_raw() -> dict[str, Any]:
 def refusal_of(raw: dict[str, Any]) -> list[str]:
     with pytest.raises(RoutingConfigError) as refused:
         parse_routing(raw)
-    return refused.value.problems
+    return [str(problem) for problem in refused.value.problems]
 
 
 # -------------------------------------------------------------- the bundled file
@@ -117,7 +115,7 @@ def test_a_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RoutingConfigError) as refused:
         load_routing(path)
 
-    assert "routing.toml: not valid TOML" in refused.value.problems[0]
+    assert "routing.toml: not valid TOML" in str(refused.value.problems[0])
 
 
 # ------------------------------------------------------------- choosing a contact
