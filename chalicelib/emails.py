@@ -32,6 +32,7 @@ class OutgoingEmail:
     kind: str  # "staff" or "resident"
     to: str
     message: EmailMessage
+    cc: tuple[str, ...] = ()
 
 
 def _local_time(moment: datetime) -> datetime:
@@ -69,7 +70,9 @@ def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
     # One click on "Reply" in Outlook answers the resident.
     message["Reply-To"] = record.inquiry.email
     message["Auto-Submitted"] = "auto-generated"
-    return OutgoingEmail("staff", record.recipient.email, message)
+    if record.recipient.cc:
+        message["Cc"] = ", ".join(record.recipient.cc)
+    return OutgoingEmail("staff", record.recipient.email, message, record.recipient.cc)
 
 
 def _resident_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:

@@ -54,12 +54,12 @@ class Mailer:
         self._client = client
         self._configuration_set = configuration_set
 
-    def send(self, message: EmailMessage, *, to: str) -> str:
-        """Send a complete MIME message to the address `to`; the SES message id."""
+    def send(self, message: EmailMessage, *, to: str, cc: tuple[str, ...] = ()) -> str:
+        """Send a complete MIME message to `to` (and `cc`); the SES message id."""
         extra = {"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}
         try:
             answer = self._client.send_email(
-                Destination={"ToAddresses": [to]},
+                Destination={"ToAddresses": [to], "CcAddresses": list(cc)},
                 Content={"Raw": {"Data": message.as_bytes(policy=email.policy.SMTP)}},
                 **extra,  # type: ignore[arg-type]
             )

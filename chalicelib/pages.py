@@ -72,7 +72,10 @@ def form_page(
         language,
         root="",
         switcher=_switcher("", ""),
-        topics=[(topic.key, topic.label(language)) for topic in routing.topics.values()],
+        topics=[
+            (topic.key, topic.label(language), (topic.urgent_hint or {}).get(language, ""))
+            for topic in routing.topics.values()
+        ],
         values=kept,
         errors=shown_errors,
         problem=translate(language, problem) if problem else None,
@@ -92,6 +95,8 @@ def thanks_page(language: str, reference: str, decision: RoutingDecision) -> Ans
         reference=reference,
         topic_label=decision.topic.label(language),
         contact=decision.contact,
+        response_days=decision.topic.response_days,
+        next_steps=(decision.topic.next_steps or {}).get(language, ""),
     )
     return _page(200, body)
 

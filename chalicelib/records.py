@@ -24,6 +24,7 @@ class Recipient:
     email: str
     organisation: str
     staff_language: str
+    cc: tuple[str, ...] = ()  # addresses that get a copy of the staff email
 
 
 @dataclass(frozen=True)
@@ -34,4 +35,6 @@ class InquiryRecord:
     recipient: Recipient
     topic_labels: Mapping[str, str]  # by language: the staff's and the resident's
     retention_days: int
+    response_days: int  # working days until an answer, usually
+    next_steps: str  # the topic's "what happens next" in the resident's language, or ""
     sent: frozenset[str] = field(default_factory=frozenset)  # EMAIL_KINDS already sent

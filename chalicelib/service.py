@@ -38,7 +38,7 @@ EMAIL_LEASE = timedelta(seconds=60)
 class InquiryIntake:
     """Accepting an inquiry: check it, route it, store it, queue its delivery."""
 
-    routing: RoutingConfig
+    current_routing: Callable[[], RoutingConfig]  # read per request: admins change it live
     tokens: FormTokens
     store: InquiryStore
     queue: DeliveryQueue
@@ -51,13 +51,14 @@ class InquiryIntake:
         StoreUnavailable propagates: then nothing was stored and nothing queued.
         """
         now = self.clock()
+        routing = self.current_routing()
         token = fields.get("form_token")
         token_problem = self.tokens.problem(token if isinstance(token, str) else "",
                                             now.timestamp())
         try:
             inquiry = check_inquiry(
                 fields,
-                topics=self.routing.topics.keys(),
+                topics=routing.topics.keys(),
                 languages=self.languages,
                 default_language=default_language,
             )
@@ -74,11 +75,12 @@ class InquiryIntake:
             # Only a bot fills a field nobody can see: it gets a normal-looking answer,
             # and nothing is stored or sent.
             log.info("honeypot filled: nothing stored")
-            return self._route(inquiry, now, new_reference())
+            return self._route(routing, inquiry, now, new_reference())
 
         # The reference follows from the form token: the same form sent twice (a double
         # click, a retried request) meets its own first write and gets the same answer.
-        record = self._route(inquiry, now, reference_from(self.tokens.reference_seed(token)))
+        record = self._route(routing, inquiry, now,
+                             reference_from(self.tokens.reference_seed(token)))
         try:
             self.store.add(record)
         except ReferenceTaken:
@@ -97,8 +99,10 @@ class InquiryIntake:
                         record.reference)
         return record
 
-    def _route(self, inquiry: Inquiry, now: datetime, reference: str) -> InquiryRecord:
-        decision = route_inquiry(self.routing, inquiry.topic, inquiry.language, now.date())
+    def _route(
+        self, routing: RoutingConfig, inquiry: Inquiry, now: datetime, reference: str
+    ) -> InquiryRecord:
+        decision = route_inquiry(routing, inquiry.topic, inquiry.language, now.date())
         contact = decision.contact
         return InquiryRecord(
             reference=reference,
@@ -110,12 +114,15 @@ class InquiryIntake:
                 email=contact.email,
                 organisation=contact.organisation.name,
                 staff_language=contact.staff_language,
+                cc=decision.topic.cc,
             ),
             topic_labels={
                 language: decision.topic.label(language)
                 for language in {contact.staff_language, inquiry.language}
             },
             retention_days=decision.topic.retention_days,
+            response_days=decision.topic.response_days,
+            next_steps=(decision.topic.next_steps or {}).get(inquiry.language, ""),
         )
 
 
@@ -145,7 +152,7 @@ class Delivery:
                 continue
             outgoing = build_email(kind, record, self.sender)
             try:
-                message_id = self.mailer.send(outgoing.message, to=outgoing.to)
+                message_id = self.mailer.send(outgoing.message, to=outgoing.to, cc=outgoing.cc)
             except SendError as error:
                 self.store.release_email(reference, kind)
                 log.log(

@@ -223,6 +223,9 @@ def _to_item(record: InquiryRecord) -> dict[str, AttributeValueTypeDef]:
     item.update({name: {"S": value} for name, value in strings.items()})
     labels = record.topic_labels.items()
     item["topic_labels"] = {"M": {language: {"S": label} for language, label in labels}}
+    item["cc"] = {"L": [{"S": address} for address in recipient.cc]}
+    item["response_days"] = {"N": str(record.response_days)}
+    item["next_steps"] = {"S": record.next_steps}
     return item
 
 
@@ -247,8 +250,11 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
             email=text("contact_email"),
             organisation=text("organisation"),
             staff_language=text("staff_language"),
+            cc=tuple(value["S"] for value in item["cc"]["L"]),
         ),
         topic_labels={lang: value["S"] for lang, value in item["topic_labels"]["M"].items()},
+        response_days=int(item["response_days"]["N"]),
+        next_steps=text("next_steps"),
         retention_days=round(
             (int(item["expires_at"]["N"]) - received_at.timestamp()) / 86400
         ),

@@ -79,6 +79,7 @@ def answer_submission(
     intake: InquiryIntake, limiter: RateLimiter, submission: Submission
 ) -> Answer:
     language = negotiate_language(submission.accept_language, form_languages())
+    routing = intake.current_routing()
     if len(submission.body) > MAX_BODY_BYTES:
         if submission.is_form:
             return notice_page(language, root="", status=413)
@@ -87,7 +88,7 @@ def answer_submission(
         fields = parse_fields(submission.is_form, submission.body)
     except BadBody as bad:
         if submission.is_form:
-            return form_page(language, intake.routing, submission.new_form_token,
+            return form_page(language, routing, submission.new_form_token,
                              errors={"form_token": str(bad)})
         return _json(422, {"errors": {"body": field_error(str(bad), language)}})
 
@@ -101,7 +102,7 @@ def answer_submission(
     if retry_after is not None:
         headers = {"Retry-After": str(retry_after)}
         if submission.is_form:
-            return form_page(language, intake.routing, kept_token, values=fields,
+            return form_page(language, routing, kept_token, values=fields,
                              problem=RATE_LIMITED, status=429, headers=headers)
         return _json(429, {"error": translate(language, RATE_LIMITED)}, **headers)
 
@@ -114,12 +115,12 @@ def answer_submission(
         # Keep a token that will still be accepted, so a quick correction is not "too fast".
         if invalid.errors.get("form_token") not in (None, "token_too_fast"):
             kept_token = submission.new_form_token
-        return form_page(language, intake.routing, kept_token, values=fields,
+        return form_page(language, routing, kept_token, values=fields,
                          errors=invalid.errors)
     except StoreUnavailable:
         headers = {"Retry-After": "60"}
         if submission.is_form:
-            return form_page(language, intake.routing, kept_token, values=fields,
+            return form_page(language, routing, kept_token, values=fields,
                              problem=UNAVAILABLE, status=503, headers=headers)
         return _json(503, {"error": translate(language, UNAVAILABLE)}, **headers)
 

@@ -50,6 +50,8 @@ def record_for(language: str, *, name: str = RESIDENT_NAME,
         ),
         topic_labels={"de": TOPIC_LABELS["de"], language: TOPIC_LABELS[language]},
         retention_days=180,
+        response_days=5,
+        next_steps="",
     )
 
 

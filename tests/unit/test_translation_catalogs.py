@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CATALOGS = sorted((PROJECT_DIR / "locale").glob("*/LC_MESSAGES/messages.po"))
-KEYWORDS = {"_": None, "gettext": None, "N_": None, "translate": (2,)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "translate": (2,)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
@@ -46,7 +46,12 @@ def test_german_the_default_language_has_a_catalog() -> None:
 def test_every_text_is_translated_in_the_catalog(path: Path, texts: set[str]) -> None:
     with path.open("rb") as po:
         catalog = read_po(po)
-    translated = {m.id: m for m in catalog if m.id and m.string and not m.fuzzy}
+    translated = {
+        m.id[0] if isinstance(m.id, tuple) else m.id: m for m in catalog
+        # A plural entry is translated when every one of the language's forms is.
+        if m.id and m.string and not m.fuzzy
+        and (not isinstance(m.string, tuple) or all(m.string))
+    }
 
     missing = sorted(texts - translated.keys())
 
