@@ -8,7 +8,7 @@ BABEL_KEYWORDS := -k N_ -k translate:2
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint load catalogs extract clean
+.PHONY: run test lint load catalogs extract clean package
 
 run: $(INSTALLED) catalogs
 	$(BIN)/python -m devstack
@@ -28,6 +28,14 @@ $(CHROMIUM):
 	else \
 	  echo "The browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-core"; exit 1; \
 	fi
+
+# The deployment package for a stage: the routing config is checked first, so a broken
+# one is never packaged. `make package STAGE=prod` writes build/prod/{deployment.zip,sam.json}.
+STAGE ?= dev
+
+package: $(INSTALLED) catalogs
+	$(BIN)/wegweiser check
+	rm -rf build/$(STAGE) && AWS_DEFAULT_REGION=eu-central-1 $(BIN)/chalice package --stage $(STAGE) build/$(STAGE)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ from chalice.app import Chalice, Rate, Request, Response, SQSEvent
 from chalicelib import wiring
 from chalicelib.languages import negotiate_language
 from chalicelib.pages import Answer, form_page, not_found_page, privacy_page, stylesheet
+from chalicelib.routing import flensburg_time
 from chalicelib.settings import DELIVERY_QUEUE
 from chalicelib.templating import form_languages
 from chalicelib.worker import deliver_batch
@@ -106,7 +107,8 @@ def thanks(language: str, reference: str) -> Response:
     params = _request().query_params
     topic = params.get("topic") if params else None
     return _response(
-        answer_thanks(wiring.routing(), language, reference, topic, wiring.utc_now().date())
+        answer_thanks(wiring.routing(), language, reference, topic,
+                      flensburg_time(wiring.utc_now()).date())
     )
 
 

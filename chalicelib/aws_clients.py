@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from boto3.session import Session
     from botocore.config import Config
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
 
 
 @functools.cache
@@ -53,7 +55,19 @@ def sesv2() -> SESV2Client:
     return _session().client("sesv2", config=_config())
 
 
+@functools.cache
+def s3() -> S3Client:
+    # Only a stage whose ROUTING_SOURCE is an S3 object uses it.
+    return _session().client("s3", config=_config())
+
+
+@functools.cache
+def ssm() -> SSMClient:
+    # Only a stage whose ROUTING_SOURCE is an SSM parameter uses it.
+    return _session().client("ssm", config=_config())
+
+
 def forget_clients() -> None:
     """Drop the cached clients (tests point the code at a fresh emulator)."""
-    for factory in (_session, dynamodb, sqs, sesv2):
+    for factory in (_session, dynamodb, sqs, sesv2, s3, ssm):
         factory.cache_clear()

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.languages import LANGUAGES
 from chalicelib.messages import language_name
 from chalicelib.records import InquiryRecord
+from chalicelib.routing import flensburg_time
 from chalicelib.templating import render, translate
 
 
@@ -35,13 +35,6 @@ class OutgoingEmail:
     cc: tuple[str, ...] = ()
 
 
-def _local_time(moment: datetime) -> datetime:
-    try:
-        return moment.astimezone(ZoneInfo("Europe/Berlin"))
-    except ZoneInfoNotFoundError:  # a runtime without tz data: UTC is still correct
-        return moment
-
-
 def build_email(kind: str, record: InquiryRecord, sender: Sender) -> OutgoingEmail:
     return _staff_email(record, sender) if kind == "staff" else _resident_email(record, sender)
 
@@ -52,7 +45,7 @@ def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
         "record": record,
         "topic_label": record.topic_labels[staff],
         "language_name": language_name(record.inquiry.language, staff),
-        "received_at": _local_time(record.received_at).strftime("%d.%m.%Y %H:%M"),
+        "received_at": flensburg_time(record.received_at).strftime("%d.%m.%Y %H:%M"),
     }
     subject = translate(staff, "Inquiry %(reference)s: %(topic)s (language: %(language)s)") % {
         "reference": record.reference,

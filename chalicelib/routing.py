@@ -16,8 +16,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BUNDLED_ROUTING_FILE = Path(__file__).with_name("routing.toml")
 
@@ -143,6 +144,14 @@ def _choose(
     reasons.append(f"nobody of {topic.key!r} is present: fallback topic {fallback.key!r}")
     decision = _choose(config, fallback, language, on, reasons, fallen_back=True)
     return RoutingDecision(topic, decision.contact, decision.reasons)
+
+
+def flensburg_time(moment: datetime) -> datetime:
+    """The moment in Flensburg's time zone: absences and received times are local days."""
+    try:
+        return moment.astimezone(ZoneInfo("Europe/Berlin"))
+    except ZoneInfoNotFoundError:  # a runtime without tz data: UTC is an hour or two off
+        return moment
 
 
 @functools.cache

@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ def parse_routing_text(text: str, name: str = "routing.toml") -> RoutingConfig:
     except tomllib.TOMLDecodeError as error:
         line = re.search(r"at line (\d+)", str(error))
         hint = ("a key given twice?" if "overwrite" in str(error)
+                else "a table given twice?" if "twice" in str(error)
                 else "check quotes, brackets and '=' on that line")
         raise RoutingConfigError([Problem(
             "", f"{name}: not valid TOML: {error}", hint, int(line.group(1)) if line else None
@@ -217,13 +218,16 @@ class _Checker:
                 self.problem(f"{path}.languages",
                              f'{path}.languages: a list of language codes, such as ["de"]')
                 spoken = []
-            spoken_ok = all([self.language(f"{path}.languages", code) for code in spoken])
-            if organisation and name and email and staff_ok and spoken_ok:
-                contacts[key] = Contact(
-                    key=key, name=name, role=str(table.get("role", "")), email=email,
-                    organisation=organisation, staff_language=table["staff_language"],
-                    languages=tuple(spoken),
-                )
+            for code in spoken:
+                self.language(f"{path}.languages", code)
+            # Kept even when a field is wrong (that problem is reported above and the
+            # config refused): topics that name this contact must not report it missing.
+            contacts[key] = Contact(
+                key=key, name=name or key, role=str(table.get("role", "")),
+                email=email or "", organisation=organisation or Organisation(key, key),
+                staff_language=table["staff_language"] if staff_ok else "de",
+                languages=tuple(code for code in spoken if isinstance(code, str)),
+            )
         return contacts
 
     def contact(self, path: str, value: object, contacts: Mapping[str, Contact]) -> Contact | None:
@@ -247,10 +251,10 @@ class _Checker:
             contact = self.contact(f"{path}.contact", entry["contact"], contacts)
             first, last = entry["first_day"], entry["last_day"]
             for name, day in (("first_day", first), ("last_day", last)):
-                if not isinstance(day, date):
+                if not _is_day(day):
                     self.problem(f"{path}.{name}", f"{where}: {name} {day!r} is not a date",
                                  "write it as 2026-12-24, without quotes")
-            if not (contact and isinstance(first, date) and isinstance(last, date)):
+            if not (contact and _is_day(first) and _is_day(last)):
                 continue
             if last < first:
                 self.problem(f"{path}.last_day",
@@ -296,10 +300,10 @@ class _Checker:
                           if "next_steps" in table else None)
             urgent = (self.per_language(f"{path}.urgent_hint", table["urgent_hint"])
                       if "urgent_hint" in table else None)
-            if labels is None or not named or None in members or None in cc_addresses:
-                continue
+            # Kept even when a field is wrong (reported above; the config is refused), so
+            # the fallback check does not report a topic missing that is only broken.
             topics[key] = Topic(
-                key=key, labels=labels, contacts=tuple(c for c in members if c),
+                key=key, labels=labels or {}, contacts=tuple(c for c in members if c),
                 deputy=deputy, cc=tuple(a for a in cc_addresses if a),
                 retention_days=retention or DEFAULT_RETENTION_DAYS,
                 response_days=response or DEFAULT_RESPONSE_DAYS,
@@ -358,6 +362,11 @@ class _Checker:
                 break  # one day per topic is enough to see the problem
 
 
+def _is_day(value: object) -> bool:
+    """A TOML date; a date with a time (also a `date` in Python) is not a day."""
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 def _days(absence: Absence) -> list[date]:
     length = (absence.last_day - absence.first_day).days
     return [absence.first_day + timedelta(days=n) for n in range(length + 1)]
@@ -408,7 +417,8 @@ def _header(lines: list[str], parts: list[str]) -> int | None:
     if parts and parts[-1].startswith("["):  # the n-th [[array]] table
         index = int(parts[-1][1:-1])
         name = ".".join(parts[:-1])
-        seen = [n for n, line in enumerate(lines) if line.strip() == f"[[{name}]]"]
+        seen = [n for n, line in enumerate(lines)
+                if line.split("#")[0].strip() == f"[[{name}]]"]
         return seen[index] + 1 if index < len(seen) else None
     name = ".".join(parts)
     for n, line in enumerate(lines):

@@ -19,7 +19,7 @@ from chalicelib.inquiry import HONEYPOT, Inquiry, InvalidInquiry, check_inquiry
 from chalicelib.mailer import Mailer, SendError
 from chalicelib.records import EMAIL_KINDS, InquiryRecord, Recipient
 from chalicelib.references import new_reference, reference_from
-from chalicelib.routing import RoutingConfig, route_inquiry
+from chalicelib.routing import RoutingConfig, flensburg_time, route_inquiry
 from chalicelib.store import InquiryStore, ReferenceTaken
 
 log = logging.getLogger("wegweiser")
@@ -102,7 +102,8 @@ class InquiryIntake:
     def _route(
         self, routing: RoutingConfig, inquiry: Inquiry, now: datetime, reference: str
     ) -> InquiryRecord:
-        decision = route_inquiry(routing, inquiry.topic, inquiry.language, now.date())
+        decision = route_inquiry(routing, inquiry.topic, inquiry.language,
+                                 flensburg_time(now).date())
         contact = decision.contact
         return InquiryRecord(
             reference=reference,

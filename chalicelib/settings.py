@@ -32,6 +32,10 @@ class Settings:
     sweep_grace_seconds: int
     rate_limit_per_hour: int  # submissions per client address and hour; 0: no limit
     aws_endpoint_url: str | None
+    # Where the routing config comes from: None for the bundled routing.toml, else
+    # "s3://bucket/key" or "ssm:/parameter/name" (see routing_source.py).
+    routing_source: str | None = None
+    routing_cache_seconds: int = 300  # how long a container keeps what it read there
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +49,14 @@ class Settings:
             # The dev stage holds the real contact addresses in its routing; it must
             # only ever talk to the emulator, never send real mail.
             raise SettingsError("the dev stage talks only to an emulator: set AWS_ENDPOINT_URL")
+        routing_source = env.get("ROUTING_SOURCE") or None
+        if routing_source is not None:
+            from chalicelib.routing_source import parse_location
+
+            try:
+                parse_location(routing_source)
+            except ValueError as error:
+                raise SettingsError(f"ROUTING_SOURCE: {error}") from error
         try:
             return cls(
                 stage=stage,
@@ -58,6 +70,17 @@ class Settings:
                 sweep_grace_seconds=int(env.get("SWEEP_GRACE_SECONDS", "600")),
                 rate_limit_per_hour=int(env.get("RATE_LIMIT_PER_HOUR", "20")),
                 aws_endpoint_url=endpoint,
+                routing_source=routing_source,
+                routing_cache_seconds=_seconds(env, "ROUTING_CACHE_SECONDS", 300),
             )
         except (KeyError, ValueError) as error:
             raise SettingsError(f"unusable setting: {error}") from error
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name} must be a whole number of seconds, 0 or more: {text!r}")
+    return int(text)

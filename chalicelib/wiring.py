@@ -18,6 +18,7 @@ from chalicelib.templating import form_languages
 
 if TYPE_CHECKING:
     from chalicelib.rate_limit import RateLimiter
+    from chalicelib.routing_source import RemoteRouting
     from chalicelib.service import Delivery, InquiryIntake, Sweep
     from chalicelib.store import InquiryStore
 
@@ -37,7 +38,40 @@ def form_tokens() -> FormTokens:
 
 
 def routing() -> RoutingConfig:
-    return bundled_routing()
+    """The bundled routing.toml, or what the stage's ROUTING_SOURCE holds (cached, checked)."""
+    source = settings().routing_source
+    if source is None:
+        return bundled_routing()  # no boto3 for the form page
+    return remote_routing(source).current()
+
+
+@functools.cache
+def remote_routing(source: str) -> RemoteRouting:
+    import time
+
+    from chalicelib import aws_clients
+    from chalicelib.routing_source import (
+        RemoteRouting,
+        S3Location,
+        parse_location,
+        s3_text,
+        ssm_text,
+    )
+
+    location = parse_location(source)
+    if isinstance(location, S3Location):
+        s3_location = location
+
+        def fetch() -> str:
+            return s3_text(aws_clients.s3(), s3_location)
+    else:
+        ssm_location = location
+
+        def fetch() -> str:
+            return ssm_text(aws_clients.ssm(), ssm_location)
+
+    return RemoteRouting(str(location), fetch, time.monotonic,
+                         settings().routing_cache_seconds, bundled_routing())
 
 
 @dataclass(frozen=True)
@@ -69,7 +103,7 @@ def services() -> Services:
             config.rate_limit_per_hour,
         ),
         intake=InquiryIntake(
-            routing=routing(),
+            current_routing=routing,
             tokens=form_tokens(),
             store=store,
             queue=queue,
@@ -95,6 +129,6 @@ def reset() -> None:
     """Forget everything built from the environment (tests change it between cases)."""
     from chalicelib import aws_clients
 
-    for cached in (settings, form_tokens, services):
+    for cached in (settings, form_tokens, services, remote_routing):
         cached.cache_clear()
     aws_clients.forget_clients()
