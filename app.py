@@ -11,13 +11,13 @@ import logging
 import time
 from typing import Any
 
-from chalice.app import Chalice, Rate, Request, Response, SQSEvent
+from chalice.app import Chalice, Rate, Request, Response, SNSEvent, SQSEvent
 
 from chalicelib import wiring
 from chalicelib.languages import negotiate_language
 from chalicelib.pages import Answer, form_page, not_found_page, privacy_page, stylesheet
 from chalicelib.routing import flensburg_time
-from chalicelib.settings import DELIVERY_QUEUE
+from chalicelib.settings import DELIVERY_QUEUE, SES_EVENTS_TOPIC
 from chalicelib.templating import form_languages
 from chalicelib.worker import deliver_batch
 
@@ -135,3 +135,10 @@ def deliver_inquiries(event: SQSEvent) -> dict[str, Any]:
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_stalled(event: object) -> None:
     wiring.services().sweep.requeue_stalled()
+
+
+@app.on_sns_message(topic=SES_EVENTS_TOPIC)
+def record_ses_feedback(event: SNSEvent) -> None:
+    from chalicelib.ses_events import record_all
+
+    record_all([event.message], wiring.services().feedback, wiring.routing(), wiring.utc_now())

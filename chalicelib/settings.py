@@ -13,6 +13,7 @@ from dataclasses import dataclass
 # The delivery queue's name is needed at import time by app.py's decorator, so it is
 # a constant; a stage may still point its worker at another queue in its template.
 DELIVERY_QUEUE = "wegweiser-deliveries"
+SES_EVENTS_TOPIC = "wegweiser-ses-events"  # likewise for the SNS topic of SES bounces
 
 
 class SettingsError(RuntimeError):

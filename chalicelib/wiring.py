@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.rate_limit import RateLimiter
     from chalicelib.routing_source import RemoteRouting
     from chalicelib.service import Delivery, InquiryIntake, Sweep
+    from chalicelib.ses_events import FeedbackRecorder
     from chalicelib.store import InquiryStore
 
 
@@ -78,6 +79,7 @@ def remote_routing(source: str) -> RemoteRouting:
 class Services:
     store: InquiryStore
     rate_limiter: RateLimiter
+    feedback: FeedbackRecorder
     intake: InquiryIntake
     delivery: Delivery
     sweep: Sweep
@@ -91,6 +93,7 @@ def services() -> Services:
     from chalicelib.mailer import Mailer
     from chalicelib.rate_limit import RateLimiter
     from chalicelib.service import Delivery, InquiryIntake, Sweep
+    from chalicelib.ses_events import FeedbackRecorder
     from chalicelib.store import InquiryStore
 
     config = settings()
@@ -101,6 +104,9 @@ def services() -> Services:
         rate_limiter=RateLimiter(
             aws_clients.dynamodb(), config.table_name, config.form_token_secret,
             config.rate_limit_per_hour,
+        ),
+        feedback=FeedbackRecorder(
+            aws_clients.dynamodb(), config.table_name, config.form_token_secret
         ),
         intake=InquiryIntake(
             current_routing=routing,
