@@ -35,11 +35,16 @@ STAGE ?= dev
 
 package: $(INSTALLED) catalogs
 	$(BIN)/wegweiser check
-	rm -rf build/$(STAGE) && AWS_DEFAULT_REGION=eu-central-1 $(BIN)/chalice package --stage $(STAGE) build/$(STAGE)
+	rm -rf build/$(STAGE) && AWS_DEFAULT_REGION=eu-central-1 $(BIN)/chalice package \
+	  --stage $(STAGE) --merge-template .chalice/resources.json build/$(STAGE)
 
-lint: $(INSTALLED)
+lint: $(INSTALLED) catalogs
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/wegweiser check
+	$(MAKE) --no-print-directory package STAGE=dev
+	$(MAKE) --no-print-directory package STAGE=prod
+	$(BIN)/cfn-lint build/dev/sam.json build/prod/sam.json
 
 $(INSTALLED): pyproject.toml requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
