@@ -17,8 +17,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from chalicelib.languages import LANGUAGES
 from chalicelib.routing import (
     DEFAULT_RESPONSE_DAYS,
@@ -151,6 +149,8 @@ class _Checker:
         return None
 
     def email(self, path: str, value: object) -> str | None:
+        from email_validator import EmailNotValidError, validate_email  # see inquiry.py
+
         try:
             return validate_email(str(value), check_deliverability=False).normalized
         except EmailNotValidError as error:

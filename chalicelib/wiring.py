@@ -7,7 +7,6 @@ services (and importing boto3) waits for the first route or handler that uses th
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from chalicelib.settings import Settings
 from chalicelib.templating import form_languages
 
 if TYPE_CHECKING:
+    from chalicelib.delivery_queue import DeliveryQueue
     from chalicelib.rate_limit import RateLimiter
     from chalicelib.routing_source import RemoteRouting
     from chalicelib.service import Delivery, InquiryIntake, Sweep
@@ -75,60 +75,74 @@ def remote_routing(source: str) -> RemoteRouting:
                          settings().routing_cache_seconds, bundled_routing())
 
 
-@dataclass(frozen=True)
 class Services:
-    store: InquiryStore
-    rate_limiter: RateLimiter
-    feedback: FeedbackRecorder
-    intake: InquiryIntake
-    delivery: Delivery
-    sweep: Sweep
+    """Each use case with its collaborators, built on first use: a Lambda that only
+    accepts inquiries never creates the SES client, one that only sends never the SQS one
+    (each client costs about 100 ms of a cold start)."""
+
+    @functools.cached_property
+    def store(self) -> InquiryStore:
+        from chalicelib import aws_clients
+        from chalicelib.store import InquiryStore
+
+        return InquiryStore(aws_clients.dynamodb(), settings().table_name)
+
+    @functools.cached_property
+    def queue(self) -> DeliveryQueue:
+        from chalicelib import aws_clients
+        from chalicelib.delivery_queue import DeliveryQueue
+
+        return DeliveryQueue(aws_clients.sqs(), settings().queue_name)
+
+    @functools.cached_property
+    def rate_limiter(self) -> RateLimiter:
+        from chalicelib import aws_clients
+        from chalicelib.rate_limit import RateLimiter
+
+        config = settings()
+        return RateLimiter(aws_clients.dynamodb(), config.table_name,
+                           config.form_token_secret, config.rate_limit_per_hour)
+
+    @functools.cached_property
+    def feedback(self) -> FeedbackRecorder:
+        from chalicelib import aws_clients
+        from chalicelib.ses_events import FeedbackRecorder
+
+        config = settings()
+        return FeedbackRecorder(aws_clients.dynamodb(), config.table_name,
+                                config.form_token_secret)
+
+    @functools.cached_property
+    def intake(self) -> InquiryIntake:
+        from chalicelib.service import InquiryIntake
+
+        return InquiryIntake(current_routing=routing, tokens=form_tokens(), store=self.store,
+                             queue=self.queue, clock=utc_now, languages=form_languages())
+
+    @functools.cached_property
+    def delivery(self) -> Delivery:
+        from chalicelib import aws_clients
+        from chalicelib.emails import Sender
+        from chalicelib.mailer import Mailer
+        from chalicelib.service import Delivery
+
+        config = settings()
+        return Delivery(store=self.store,
+                        mailer=Mailer(aws_clients.sesv2(), config.configuration_set),
+                        sender=Sender(config.sender_email, config.sender_name),
+                        clock=utc_now)
+
+    @functools.cached_property
+    def sweep(self) -> Sweep:
+        from chalicelib.service import Sweep
+
+        return Sweep(store=self.store, queue=self.queue, clock=utc_now,
+                     grace=timedelta(seconds=settings().sweep_grace_seconds))
 
 
 @functools.cache
 def services() -> Services:
-    from chalicelib import aws_clients
-    from chalicelib.delivery_queue import DeliveryQueue
-    from chalicelib.emails import Sender
-    from chalicelib.mailer import Mailer
-    from chalicelib.rate_limit import RateLimiter
-    from chalicelib.service import Delivery, InquiryIntake, Sweep
-    from chalicelib.ses_events import FeedbackRecorder
-    from chalicelib.store import InquiryStore
-
-    config = settings()
-    store = InquiryStore(aws_clients.dynamodb(), config.table_name)
-    queue = DeliveryQueue(aws_clients.sqs(), config.queue_name)
-    return Services(
-        store=store,
-        rate_limiter=RateLimiter(
-            aws_clients.dynamodb(), config.table_name, config.form_token_secret,
-            config.rate_limit_per_hour,
-        ),
-        feedback=FeedbackRecorder(
-            aws_clients.dynamodb(), config.table_name, config.form_token_secret
-        ),
-        intake=InquiryIntake(
-            current_routing=routing,
-            tokens=form_tokens(),
-            store=store,
-            queue=queue,
-            clock=utc_now,
-            languages=form_languages(),
-        ),
-        delivery=Delivery(
-            store=store,
-            mailer=Mailer(aws_clients.sesv2(), config.configuration_set),
-            sender=Sender(config.sender_email, config.sender_name),
-            clock=utc_now,
-        ),
-        sweep=Sweep(
-            store=store,
-            queue=queue,
-            clock=utc_now,
-            grace=timedelta(seconds=config.sweep_grace_seconds),
-        ),
-    )
+    return Services()
 
 
 def reset() -> None:
