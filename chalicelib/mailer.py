@@ -6,11 +6,12 @@ say whether trying again can help, so the worker decides without knowing SES cod
 
 from __future__ import annotations
 
-import email.policy
-from email.message import EmailMessage
+from email.message import Message
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.emails import wire_bytes
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
@@ -54,13 +55,13 @@ class Mailer:
         self._client = client
         self._configuration_set = configuration_set
 
-    def send(self, message: EmailMessage, *, to: str, cc: tuple[str, ...] = ()) -> str:
+    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = ()) -> str:
         """Send a complete MIME message to `to` (and `cc`); the SES message id."""
         extra = {"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}
         try:
             answer = self._client.send_email(
                 Destination={"ToAddresses": [to], "CcAddresses": list(cc)},
-                Content={"Raw": {"Data": message.as_bytes(policy=email.policy.SMTP)}},
+                Content={"Raw": {"Data": wire_bytes(message)}},
                 **extra,  # type: ignore[arg-type]
             )
         except ClientError as error:

@@ -63,6 +63,8 @@ def environment(language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates do not change inside a running container: no stat() per render.
+        auto_reload=False,
     )
     env.install_gettext_translations(catalog(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["nl2br"] = nl2br
