@@ -95,7 +95,7 @@ def submit_inquiry() -> Response:
         body=body.encode() if isinstance(body, str) else body,
         accept_language=request.headers.get("accept-language"),
         client_address=_client_address(request),
-        new_form_token=wiring.form_tokens().issue(time.time()),
+        issue_form_token=lambda: wiring.form_tokens().issue(time.time()),
     )
     return _response(answer_submission(services.intake, services.rate_limiter, submission))
 

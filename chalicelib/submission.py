@@ -8,6 +8,7 @@ with translated messages). A backend failure is a 503 that stored nothing half-w
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
@@ -39,7 +40,7 @@ class Submission:
     body: bytes
     accept_language: str | None
     client_address: str
-    new_form_token: str
+    issue_form_token: Callable[[], str]  # a fresh token, for a form shown again (not on success)
 
     @property
     def is_form(self) -> bool:
@@ -88,21 +89,18 @@ def answer_submission(
         fields = parse_fields(submission.is_form, submission.body)
     except BadBody as bad:
         if submission.is_form:
-            return form_page(language, routing, submission.new_form_token,
+            return form_page(language, routing, submission.issue_form_token(),
                              errors={"form_token": str(bad)})
         return _json(422, {"errors": {"body": field_error(str(bad), language)}})
 
     chosen = fields.get("language")
     if isinstance(chosen, str) and chosen in form_languages():
         language = chosen
-    form_token = fields.get("form_token")
-    kept_token = form_token if isinstance(form_token, str) else submission.new_form_token
-
     retry_after = limiter.retry_after(submission.client_address, intake.clock())
     if retry_after is not None:
         headers = {"Retry-After": str(retry_after)}
         if submission.is_form:
-            return form_page(language, routing, kept_token, values=fields,
+            return form_page(language, routing, _kept_token(fields, submission), values=fields,
                              problem=RATE_LIMITED, status=429, headers=headers)
         return _json(429, {"error": translate(language, RATE_LIMITED)}, **headers)
 
@@ -113,14 +111,15 @@ def answer_submission(
             errors = {field: field_error(code, language) for field, code in invalid.errors.items()}
             return _json(422, {"errors": errors})
         # Keep a token that will still be accepted, so a quick correction is not "too fast".
-        if invalid.errors.get("form_token") not in (None, "token_too_fast"):
-            kept_token = submission.new_form_token
-        return form_page(language, routing, kept_token, values=fields,
-                         errors=invalid.errors)
+        if invalid.errors.get("form_token") in (None, "token_too_fast"):
+            token = _kept_token(fields, submission)
+        else:
+            token = submission.issue_form_token()
+        return form_page(language, routing, token, values=fields, errors=invalid.errors)
     except StoreUnavailable:
         headers = {"Retry-After": "60"}
         if submission.is_form:
-            return form_page(language, routing, kept_token, values=fields,
+            return form_page(language, routing, _kept_token(fields, submission), values=fields,
                              problem=UNAVAILABLE, status=503, headers=headers)
         return _json(503, {"error": translate(language, UNAVAILABLE)}, **headers)
 
@@ -135,6 +134,12 @@ def answer_submission(
         {"reference": record.reference, "organisation": record.recipient.organisation},
         Location=thanks,
     )
+
+
+def _kept_token(fields: dict[str, object], submission: Submission) -> str:
+    """The form's own token when it has one, so nothing makes the resident wait again."""
+    token = fields.get("form_token")
+    return token if isinstance(token, str) and token else submission.issue_form_token()
 
 
 def _json(status: int, payload: object, **extra_headers: str) -> Answer:
