@@ -333,33 +333,28 @@ class _Checker:
 
     def coverage(self, topics: Mapping[str, Topic], absences: list[Absence]) -> None:
         """Every topic has someone present on every day: contacts or, failing them, the deputy."""
-        by_contact: dict[str, list[Absence]] = {}
+        away: dict[str, set[date]] = {}
         for absence in absences:
-            by_contact.setdefault(absence.contact, []).append(absence)
+            away.setdefault(absence.contact, set()).update(_days(absence))
         for topic in topics.values():
-            deputy = topic.deputy
-            days = sorted({day for contact in topic.contacts
-                           for absence in by_contact.get(contact.key, [])
-                           for day in _days(absence)})
-            for day in days:
-                def away(key: str, on: date = day) -> bool:
-                    return any(a.covers(on) for a in by_contact.get(key, []))
-
-                if not all(away(contact.key) for contact in topic.contacts):
-                    continue
-                if deputy is None:
-                    self.problem(f"topics.{topic.key}",
-                                 f"topics.{topic.key}: nobody can receive it on {day}: every "
-                                 "contact is absent and there is no deputy",
-                                 'add deputy = "<contact key>" to the topic')
-                elif away(deputy.key):
-                    self.problem(f"topics.{topic.key}.deputy",
-                                 f"topics.{topic.key}.deputy: {deputy.key} is absent on {day} "
-                                 "too, when every contact of the topic is",
-                                 "choose another deputy or move an absence")
-                else:
-                    continue
-                break  # one day per topic is enough to see the problem
+            if not topic.contacts:  # already reported
+                continue
+            # The days on which every contact of the topic is away, as set arithmetic:
+            # a config with thousands of topics is checked in well under a second.
+            nobody = set.intersection(*(away.get(c.key, set()) for c in topic.contacts))
+            if not nobody:
+                continue
+            if topic.deputy is None:
+                day = min(nobody)
+                self.problem(f"topics.{topic.key}",
+                             f"topics.{topic.key}: nobody can receive it on {day}: every "
+                             "contact is absent and there is no deputy",
+                             'add deputy = "<contact key>" to the topic')
+            elif deputy_away := nobody & away.get(topic.deputy.key, set()):
+                self.problem(f"topics.{topic.key}.deputy",
+                             f"topics.{topic.key}.deputy: {topic.deputy.key} is absent on "
+                             f"{min(deputy_away)} too, when every contact of the topic is",
+                             "choose another deputy or move an absence")
 
 
 def _is_day(value: object) -> bool:
