@@ -6,6 +6,7 @@ so the page and the JSON answer can each say them in the resident's language.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -99,25 +100,22 @@ def _normalise(value: str, *, multiline: bool) -> str:
     return value.strip()
 
 
+# Cc (C0/C1 controls: CR, LF, NUL, NEL…), Cs (lone surrogates), Zl/Zp (line and paragraph
+# separators, which some mail clients treat as line breaks): exactly these code points.
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029"
 # Invisible format characters a one-line field does not need: bidi embeddings,
 # overrides and isolates (they can make a name read as something else) and zero-width
 # spaces. The joiners ZWNJ/ZWJ and the marks LRM/RLM/ALM stay: Persian and Arabic
-# names need them.
-_SPOOFING = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff"
-)
+# names need them. The message keeps bidi controls: it is shown isolated (dir="auto").
+_SPOOFING = "\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff"
+# One regular expression each, searched in C: a character loop costs a POST 30 µs.
+_NOT_IN_MESSAGE = re.compile(f"[{_CONTROLS}]")
+_NOT_IN_ONE_LINE = re.compile(f"[{_CONTROLS}\t\n{_SPOOFING}]")
 
 
 def _has_control_characters(value: str, *, allow_newlines: bool) -> bool:
-    allowed = "\n\t" if allow_newlines else ""
-    # Cc: C0/C1 controls (CR, LF, NUL, NEL…); Cs: lone surrogates; Zl/Zp: line and
-    # paragraph separators, which some mail clients treat as line breaks. The message
-    # keeps bidi controls: it is shown isolated (dir="auto"), and people use them.
-    return any(
-        (unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") and ch not in allowed)
-        or (not allow_newlines and ch in _SPOOFING)
-        for ch in value
-    )
+    pattern = _NOT_IN_MESSAGE if allow_newlines else _NOT_IN_ONE_LINE
+    return pattern.search(value) is not None
 
 
 def _check_email(value: str) -> tuple[str | None, str]:

@@ -1,0 +1,163 @@
+"""The floor: the least a Chalice app can do to make Wegweiser's AWS calls.
+
+Wegweiser's speed and memory are judged as ratios to this app, measured in the
+same run (see bench/cold.py and bench/warm.py). It has the same handlers, with the
+same names, and makes the same AWS calls with the same kind of arguments, but
+nothing else: no templates, no translations, no routing config, no checks.
+
+  GET /              a fixed page, no AWS
+  POST /inquiries    parse the JSON; DynamoDB update_item (the rate limit), put_item
+                     (conditional); SQS get_queue_url (once per process), send_message
+  deliver_inquiries  per message: get_item; per email: update_item (claim), SES v2
+                     send_email (Content.Raw of a small MIME message), update_item
+                     (mark sent); then update_item (delivered)
+
+The bench checks every run: if Wegweiser's calls change, the floor's must follow.
+BENCH_CLIENTS names the boto3 clients Wegweiser created on the same path; the
+floor creates the same ones, so both pay for the same clients.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import functools
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from chalice.app import Chalice, Response, SQSEvent
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sqs import SQSClient
+
+app = Chalice(app_name="wegweiser-floor")
+
+FIELDS = ("email", "topic", "message", "name", "language")
+RETENTION_SECONDS = 180 * 86400
+
+
+@functools.cache
+def dynamodb() -> DynamoDBClient:
+    return boto3.client("dynamodb")
+
+
+@functools.cache
+def sqs() -> SQSClient:
+    return boto3.client("sqs")
+
+
+@functools.cache
+def sesv2() -> SESV2Client:
+    return boto3.client("sesv2")
+
+
+CLIENTS: dict[str, Callable[[], object]] = {"dynamodb": dynamodb, "sqs": sqs, "sesv2": sesv2}
+
+
+def create_clients() -> None:
+    """Create the clients Wegweiser created on the same path (BENCH_CLIENTS), once."""
+    for name in filter(None, os.environ.get("BENCH_CLIENTS", "").split(",")):
+        if name not in CLIENTS:
+            raise RuntimeError(f"the floor has no {name} client: add it to CLIENTS")
+        CLIENTS[name]()
+
+
+def table() -> str:
+    return os.environ["INQUIRY_TABLE"]
+
+
+@functools.cache
+def queue_url() -> str:
+    return sqs().get_queue_url(QueueName=os.environ["DELIVERY_QUEUE_NAME"])["QueueUrl"]
+
+
+@app.route("/", methods=["GET"])
+def form() -> Response:
+    return Response(body="<!doctype html><title>Floor</title><form></form>",
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@app.route("/inquiries", methods=["POST"], content_types=["application/json"])
+def submit_inquiry() -> Response:
+    request = app.current_request
+    assert request is not None
+    fields = json.loads(request.raw_body)
+    create_clients()
+    now = int(time.time())
+    window_end = (now // 3600 + 1) * 3600
+    address = request.context.get("identity", {}).get("sourceIp", "")
+    dynamodb().update_item(
+        TableName=table(),
+        Key={"pk": {"S": f"rate#{address}#{now // 3600}"}},
+        UpdateExpression="ADD hits :one SET expires_at = if_not_exists(expires_at, :end)",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":end": {"N": str(window_end)}},
+        ReturnValues="UPDATED_NEW",
+    )
+    reference = uuid.uuid4().hex[:12]
+    item: dict[str, AttributeValueTypeDef] = {
+        name: {"S": str(fields.get(name, ""))} for name in FIELDS
+    }
+    item.update({
+        "pk": {"S": f"inquiry#{reference}"},
+        "reference": {"S": reference},
+        "received_at": {"S": str(now)},
+        "pending": {"S": "pending"},
+        "expires_at": {"N": str(now + RETENTION_SECONDS)},
+    })
+    dynamodb().put_item(TableName=table(), Item=item,
+                        ConditionExpression="attribute_not_exists(pk)")
+    sqs().send_message(QueueUrl=queue_url(), MessageBody=json.dumps({"reference": reference}))
+    return Response(body=json.dumps({"reference": reference}), status_code=201,
+                    headers={"Content-Type": "application/json"})
+
+
+@app.on_sqs_message(queue="wegweiser-deliveries", batch_size=10)
+def deliver_inquiries(event: SQSEvent) -> dict[str, Any]:
+    create_clients()
+    for record in event:
+        deliver(json.loads(record.body)["reference"])
+    return {"batchItemFailures": []}
+
+
+def deliver(reference: str) -> None:
+    key: dict[str, AttributeValueTypeDef] = {"pk": {"S": f"inquiry#{reference}"}}
+    item = dynamodb().get_item(TableName=table(), Key=key, ConsistentRead=True)["Item"]
+    contact = json.loads(item["routing"]["S"])["contact_email"]
+    for kind, to in (("staff", contact), ("resident", item["email"]["S"])):
+        now = int(time.time())
+        dynamodb().update_item(
+            TableName=table(), Key=key, UpdateExpression="SET #lease = :until",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(#sent)",
+            ExpressionAttributeNames={"#sent": f"{kind}_sent_at", "#lease": f"{kind}_lease"},
+            ExpressionAttributeValues={":until": {"N": str(now + 60)}},
+        )
+        sent = sesv2().send_email(
+            Destination={"ToAddresses": [to], "CcAddresses": []},
+            Content={"Raw": {"Data": small_message(to, reference)}},
+        )
+        dynamodb().update_item(
+            TableName=table(), Key=key, UpdateExpression="SET #sent = :at, #id = :id",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#sent": f"{kind}_sent_at", "#id": f"{kind}_message_id"},
+            ExpressionAttributeValues={":at": {"S": str(now)}, ":id": {"S": sent["MessageId"]}},
+        )
+    dynamodb().update_item(TableName=table(), Key=key, UpdateExpression="REMOVE #pending",
+                           ConditionExpression="attribute_exists(pk)",
+                           ExpressionAttributeNames={"#pending": "pending"})
+
+
+def small_message(to: str, reference: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = os.environ["SENDER_EMAIL"]
+    message["To"] = to
+    message["Subject"] = f"Inquiry {reference}"
+    message.set_content(f"Inquiry {reference}\n")
+    return message.as_bytes(policy=email.policy.SMTP)
