@@ -129,6 +129,8 @@ def _message(
     # Ask Exchange not to answer with out-of-office notes: they would reach the
     # other side in a language they may not read.
     message["X-Auto-Response-Suppress"] = "All"
-    message.attach(MIMEText(text, "plain", "utf-8"))
-    message.attach(MIMEText(html, "html", "utf-8"))
+    for body, subtype in ((text, "plain"), (html, "html")):
+        part = MIMEText(body, subtype, "utf-8")
+        del part["MIME-Version"]  # the message has it; a part needs none (RFC 2045)
+        message.attach(part)
     return message
