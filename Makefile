@@ -8,7 +8,7 @@ BABEL_KEYWORDS := -k N_ -k translate:2
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint load catalogs extract clean package
+.PHONY: run test lint load catalogs extract clean package bench
 
 run: $(INSTALLED) catalogs
 	$(BIN)/python -m devstack
@@ -16,6 +16,10 @@ run: $(INSTALLED) catalogs
 # 1,000 submissions at concurrency 16 against the local runner; see README.md, "Load test".
 load: $(INSTALLED) catalogs
 	$(BIN)/python -m devstack.load
+
+# Speed, memory and size beside a floor measured in the same run; see README.md, "Performance".
+bench: $(INSTALLED) catalogs
+	$(BIN)/python -m bench
 
 test: $(INSTALLED) catalogs $(CHROMIUM)
 	$(BIN)/pytest

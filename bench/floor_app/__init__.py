@@ -1,0 +1,1 @@
+"""The floor app of the bench: a bare Chalice app (see app.py here)."""

@@ -1,0 +1,88 @@
+"""The render row: both emails of one inquiry, from the stored record to the bytes SES gets.
+
+The staff email (German) and the resident's confirmation (Arabic, right to left),
+each rendered from its templates, built as a MIME message and serialised by the
+mailer itself, which hands the bytes to a stand-in for the SES client: so the row
+follows the code however it builds and serialises, and includes no AWS call.
+Timed after a warm-up, so the figure is the work per delivery in a warm container,
+not the first load of the templates and catalogs.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from bench.lambda_events import INQUIRY
+from bench.results import MeasurementFailed, Row
+from chalicelib.emails import Sender, build_email
+from chalicelib.inquiry import Inquiry
+from chalicelib.mailer import Mailer
+from chalicelib.records import EMAIL_KINDS, InquiryRecord, Recipient
+from chalicelib.references import new_reference
+from chalicelib.routing import bundled_routing
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+
+RUNS = 300
+WARM_UP = 20
+RENDER_GOAL_MS = 1.0
+SENDER = Sender("wegweiser@wegweiser.test", "Wegweiser Flensburg")
+
+
+def sample_record() -> InquiryRecord:
+    """The bench's inquiry, as the intake stores it: for the topic's first contact."""
+    topic = bundled_routing().topics[INQUIRY["topic"]]
+    contact = topic.contacts[0]
+    inquiry = Inquiry(email=INQUIRY["email"], topic=topic.key, message=INQUIRY["message"],
+                      name=INQUIRY["name"], language=INQUIRY["language"])
+    return InquiryRecord(
+        reference=new_reference(),
+        received_at=datetime.now(UTC),
+        inquiry=inquiry,
+        recipient=Recipient(contact_key=contact.key, name=contact.name, email=contact.email,
+                            organisation=contact.organisation.name,
+                            staff_language=contact.staff_language, cc=topic.cc),
+        topic_labels={language: topic.label(language)
+                      for language in (contact.staff_language, inquiry.language)},
+        retention_days=topic.retention_days,
+        response_days=topic.response_days,
+        next_steps=(topic.next_steps or {}).get(inquiry.language, ""),
+    )
+
+
+class CapturingSES:
+    """Stands in for the SES v2 client: keeps the raw message the mailer sends."""
+
+    def __init__(self) -> None:
+        self.raw: list[bytes] = []
+
+    def send_email(self, **request: Any) -> dict[str, str]:
+        self.raw.append(request["Content"]["Raw"]["Data"])
+        return {"MessageId": "bench"}
+
+
+def both_emails(record: InquiryRecord, mailer: Mailer) -> None:
+    """Build the inquiry's two emails and have the mailer serialise and "send" them."""
+    for kind in EMAIL_KINDS:
+        outgoing = build_email(kind, record, SENDER)
+        mailer.send(outgoing.message, to=outgoing.to, cc=outgoing.cc)
+
+
+def measure(runs: int = RUNS) -> list[Row]:
+    record = sample_record()
+    ses = CapturingSES()
+    mailer = Mailer(cast("SESV2Client", ses), None)
+    for _ in range(WARM_UP):
+        both_emails(record, mailer)
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        both_emails(record, mailer)
+        seconds.append(time.perf_counter() - start)
+    if len(ses.raw) != 2 * (WARM_UP + runs) or not all(ses.raw):
+        raise MeasurementFailed(f"render: {len(ses.raw)} messages serialised")
+    return [Row("render", statistics.median(seconds) * 1000, "ms", RENDER_GOAL_MS)]
