@@ -23,6 +23,7 @@ from chalicelib.worker import deliver_batch
 
 app = Chalice(app_name="wegweiser")
 logging.getLogger("wegweiser").setLevel(logging.INFO)
+logging.getLogger("botocore").setLevel(logging.WARNING)  # not "Found credentials…" per client
 
 
 def _request() -> Request:
