@@ -76,11 +76,15 @@ def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
 def _resident_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
     language = record.inquiry.language
     context = {"record": record, "topic_label": record.topic_labels[language]}
+    # In a right-to-left subject the reference is isolated left to right (LRI … PDI):
+    # otherwise a reference that starts with a digit is shown torn apart.
+    rtl = LANGUAGES[language].direction == "rtl"
+    reference = f"\u2066{record.reference}\u2069" if rtl else record.reference
     subject = translate(language, "Your inquiry %(reference)s has arrived") % {
-        "reference": record.reference
+        "reference": reference
     }
     text = render("email/resident.txt", language, **context)
-    if LANGUAGES[language].direction == "rtl":
+    if rtl:
         text = _right_to_left_lines(text)
     message = _message(
         sender,

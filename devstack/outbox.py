@@ -72,7 +72,7 @@ def outbox_page(emails: list[SentEmail]) -> str:
             if sent.header(name)
         )
         items.append(
-            f"<article><h2>{escape(sent.subject)}</h2><dl>{headers}</dl>"
+            f'<article><h2 dir="auto">{escape(sent.subject)}</h2><dl>{headers}</dl>'
             f'<iframe sandbox title="{escape(sent.subject)}" srcdoc="{escape(sent.html)}"></iframe>'
             f"<details><summary>Text part</summary><pre>{escape(sent.text)}</pre></details>"
             "</article>"

@@ -35,8 +35,11 @@ def test_the_confirmation_is_in_the_residents_language_and_the_staff_email_names
     by_recipient = {e.recipients[0]: e for e in aws.sent()}
 
     confirmation = by_recipient[RESIDENT]
+    reference = answer["reference"]
+    if LANGUAGES[language].direction == "rtl":  # isolated left to right inside RTL text
+        reference = f"\u2066{reference}\u2069"
     expected_subject = translate(language, "Your inquiry %(reference)s has arrived") % {
-        "reference": answer["reference"]}
+        "reference": reference}
     assert confirmation.subject == expected_subject
     if language != "en":
         assert confirmation.subject != f"Your inquiry {answer['reference']} has arrived"
