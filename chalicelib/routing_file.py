@@ -165,6 +165,12 @@ class _Checker:
                      "one of " + ", ".join(LANGUAGES))
         return False
 
+    def nonempty_list(self, path: str, value: object, what: str) -> list[Any]:
+        if isinstance(value, list) and value:
+            return value
+        self.problem(path, f"{path}: {what}")
+        return []
+
     def whole_number(self, path: str, value: object, bounds: tuple[int, int]) -> int | None:
         low, high = bounds
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
@@ -213,11 +219,8 @@ class _Checker:
             name = self.text(f"{path}.name", table["name"])
             email = self.email(f"{path}.email", table["email"])
             staff_ok = self.language(f"{path}.staff_language", table["staff_language"])
-            spoken = table["languages"]
-            if not isinstance(spoken, list) or not spoken:
-                self.problem(f"{path}.languages",
-                             f'{path}.languages: a list of language codes, such as ["de"]')
-                spoken = []
+            spoken = self.nonempty_list(f"{path}.languages", table["languages"],
+                                        'a list of language codes, such as ["de"]')
             for code in spoken:
                 self.language(f"{path}.languages", code)
             # Kept even when a field is wrong (that problem is reported above and the
@@ -275,11 +278,8 @@ class _Checker:
                              TOPIC_KEYS - {"labels", "contacts"}):
                 continue
             labels = self.per_language(f"{path}.labels", table["labels"])
-            named = table["contacts"]
-            if not isinstance(named, list) or not named:
-                self.problem(f"{path}.contacts",
-                             f"{path}.contacts: a list of at least one contact key")
-                named = []
+            named = self.nonempty_list(f"{path}.contacts", table["contacts"],
+                                       "a list of at least one contact key")
             members = [self.contact(f"{path}.contacts", name, contacts) for name in named]
             deputy = (self.contact(f"{path}.deputy", table["deputy"], contacts)
                       if "deputy" in table else None)
