@@ -10,39 +10,14 @@ import pytest
 from chalicelib.admin_cli import main
 from chalicelib.languages import LANGUAGES
 from chalicelib.routing import BUNDLED_ROUTING_FILE, bundled_routing
-
-LABELS = (
-    'labels = { de = "Gesundheit", en = "Health", ar = "الصحة", uk = "Здоров’я", '
-    'ru = "Здоровье", fa = "سلامت", tr = "Sağlık" }'
-)
+from tests.unit.clinic_routing import CLINIC, LABELS
 
 # Two topics: health with two contacts (only the second speaks Arabic) and a deputy;
 # other, the fallback. Frida is away over Christmas 2026.
 SMALL = f"""
 fallback_topic = "other"
 
-[privacy]
-controller = "clinic"
-address = "Hafendamm 1, 24937 Flensburg"
-email = "privacy@example.org"
-
-[organisations.clinic]
-name = "Klinik am Hafen"
-
-[contacts.first]
-name = "Frida First"
-email = "first@example.org"
-organisation = "clinic"
-staff_language = "de"
-languages = ["de"]
-
-[contacts.second]
-name = "Samir Second"
-email = "second@example.org"
-organisation = "clinic"
-staff_language = "ar"
-languages = ["de", "ar"]
-
+{CLINIC}
 [contacts.deputy]
 name = "Dana Deputy"
 role = "Vertretung"

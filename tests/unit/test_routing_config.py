@@ -19,6 +19,7 @@ from chalicelib.routing import (
     route_inquiry,
 )
 from chalicelib.routing_file import RoutingConfigError, load_routing, parse_routing
+from tests.unit.clinic_routing import CLINIC, LABELS
 
 ON = date(2025, 3, 3)
 
@@ -120,35 +121,13 @@ def test_a_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------- choosing a contact
 
-TWO_CONTACTS = """
+TWO_CONTACTS = f"""
 fallback_topic = "health"
-
-[privacy]
-controller = "clinic"
-address = "Hafendamm 1, 24937 Flensburg"
-email = "privacy@example.org"
-
-[organisations.clinic]
-name = "Klinik am Hafen"
-
-[contacts.first]
-name = "Frida First"
-email = "first@example.org"
-organisation = "clinic"
-staff_language = "de"
-languages = ["de"]
-
-[contacts.second]
-name = "Samir Second"
-email = "second@example.org"
-organisation = "clinic"
-staff_language = "de"
-languages = ["de", "ar"]
-
+{CLINIC}
 [topics.health]
 contacts = ["first", "second"]
-labels = { de = "Gesundheit", en = "Health", ar = "الصحة", uk = "Здоров’я", ru = "Здоровье", fa = "سلامت", tr = "Sağlık" }
-"""  # noqa: E501
+{LABELS}
+"""
 
 
 @pytest.fixture

@@ -1,0 +1,34 @@
+"""A tiny routing config for tests that need their own: one clinic, two contacts.
+
+Frida speaks German only; Samir also speaks Arabic (and reads his staff emails in it).
+Tests add their topics (with LABELS) and anything else they need below CLINIC.
+"""
+
+LABELS = (
+    'labels = { de = "Gesundheit", en = "Health", ar = "الصحة", uk = "Здоров’я", '
+    'ru = "Здоровье", fa = "سلامت", tr = "Sağlık" }'
+)
+
+CLINIC = """
+[privacy]
+controller = "clinic"
+address = "Hafendamm 1, 24937 Flensburg"
+email = "privacy@example.org"
+
+[organisations.clinic]
+name = "Klinik am Hafen"
+
+[contacts.first]
+name = "Frida First"
+email = "first@example.org"
+organisation = "clinic"
+staff_language = "de"
+languages = ["de"]
+
+[contacts.second]
+name = "Samir Second"
+email = "second@example.org"
+organisation = "clinic"
+staff_language = "ar"
+languages = ["de", "ar"]
+"""
