@@ -45,6 +45,7 @@ package: $(INSTALLED) catalogs
 lint: $(INSTALLED) catalogs
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/wegweiser check
 	$(MAKE) --no-print-directory package STAGE=dev
 	$(MAKE) --no-print-directory package STAGE=prod

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 from chalice.app import Chalice, Rate, Request, Response, SNSEvent, SQSEvent
 
 from chalicelib import wiring
-from chalicelib.languages import negotiate_language
-from chalicelib.pages import Answer, form_page, not_found_page, privacy_page, stylesheet
-from chalicelib.routing import flensburg_time
+from chalicelib.core.languages import negotiate_language
+from chalicelib.core.local_time import flensburg_time
+from chalicelib.core.templating import form_languages
 from chalicelib.settings import DELIVERY_QUEUE, SES_EVENTS_TOPIC
-from chalicelib.templating import form_languages
-from chalicelib.worker import deliver_batch
+from chalicelib.web.pages import Answer, form_page, privacy_page, stylesheet, unknown_language_page
 
 app = Chalice(app_name="wegweiser")
 logging.getLogger("wegweiser").setLevel(logging.INFO)
@@ -42,8 +40,8 @@ def _response(answer: Answer) -> Response:
 
 
 def _form(language: str) -> Response:
-    token = wiring.form_tokens().issue(time.time())
-    return _response(form_page(language, wiring.routing(), token))
+    services = wiring.services()
+    return _response(form_page(language, services.routing(), services.new_form_token()))
 
 
 @app.route("/", methods=["GET"])
@@ -55,27 +53,24 @@ def form_in_browser_language() -> Response:
 @app.route("/{language}", methods=["GET"])
 def form_in_language(language: str) -> Response:
     if language not in form_languages():
-        accept_language = _request().headers.get("accept-language")
-        fallback = negotiate_language(accept_language, form_languages())
-        return _response(not_found_page(fallback, root=""))
+        return _response(unknown_language_page(_request().headers.get("accept-language"), ""))
     return _form(language)
 
 
 @app.route("/form-token", methods=["GET"])
 def form_token() -> Response:
-    token = wiring.form_tokens().issue(time.time())
     return Response(
-        body=json.dumps({"form_token": token}),
+        body=json.dumps({"form_token": wiring.services().new_form_token()}),
         headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
     )
 
 
 @app.route("/openapi.json", methods=["GET"])
 def openapi() -> Response:
-    from chalicelib.openapi import openapi_document
+    from chalicelib.web.openapi import openapi_document
 
     return Response(
-        body=json.dumps(openapi_document(wiring.routing()), ensure_ascii=False),
+        body=json.dumps(openapi_document(wiring.services().routing()), ensure_ascii=False),
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
 
@@ -86,7 +81,7 @@ def openapi() -> Response:
     content_types=["application/x-www-form-urlencoded", "application/json"],
 )
 def submit_inquiry() -> Response:
-    from chalicelib.submission import Submission, answer_submission  # imports boto3
+    from chalicelib.web.submission import Submission, answer_submission
 
     request = _request()
     body = request.raw_body
@@ -96,28 +91,30 @@ def submit_inquiry() -> Response:
         body=body.encode() if isinstance(body, str) else body,
         accept_language=request.headers.get("accept-language"),
         client_address=_client_address(request),
-        issue_form_token=lambda: wiring.form_tokens().issue(time.time()),
+        issue_form_token=services.new_form_token,
     )
-    return _response(answer_submission(services.intake, services.rate_limiter, submission))
+    return _response(answer_submission(services.intake, submission))  # builds boto3 clients
 
 
 @app.route("/{language}/thanks/{reference}", methods=["GET"])
 def thanks(language: str, reference: str) -> Response:
-    from chalicelib.thanks import answer_thanks
+    from chalicelib.web.thanks import answer_thanks
 
-    params = _request().query_params
-    topic = params.get("topic") if params else None
+    request = _request()
+    topic = request.query_params.get("topic") if request.query_params else None
+    services = wiring.services()
     return _response(
-        answer_thanks(wiring.routing(), language, reference, topic,
-                      flensburg_time(wiring.utc_now()).date())
+        answer_thanks(services.routing(), language, reference, topic,
+                      flensburg_time(services.clock()).date(),
+                      request.headers.get("accept-language"))
     )
 
 
 @app.route("/{language}/privacy", methods=["GET"])
 def privacy(language: str) -> Response:
     if language not in form_languages():
-        return _response(not_found_page("de", root="../"))
-    return _response(privacy_page(language, wiring.routing()))
+        return _response(unknown_language_page(_request().headers.get("accept-language"), "../"))
+    return _response(privacy_page(language, wiring.services().routing()))
 
 
 @app.route("/assets/wegweiser.css", methods=["GET"])
@@ -130,7 +127,12 @@ def style() -> Response:
 
 @app.on_sqs_message(queue=DELIVERY_QUEUE, batch_size=10)
 def deliver_inquiries(event: SQSEvent) -> dict[str, Any]:
-    return deliver_batch(event, wiring.services().delivery)
+    from chalicelib.core.delivery import deliver_batch
+
+    messages = ((record.to_dict()["messageId"], record.body) for record in event)
+    failed = deliver_batch(messages, wiring.services().delivery)
+    # Lambda's ReportBatchItemFailures: only these return to the queue.
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
@@ -140,6 +142,7 @@ def sweep_stalled(event: object) -> None:
 
 @app.on_sns_message(topic=SES_EVENTS_TOPIC)
 def record_ses_feedback(event: SNSEvent) -> None:
-    from chalicelib.ses_events import record_all
+    from chalicelib.core.ses_feedback import record_all
 
-    record_all([event.message], wiring.services().feedback, wiring.routing(), wiring.utc_now())
+    services = wiring.services()
+    record_all([event.message], services.feedback, services.routing(), services.clock())

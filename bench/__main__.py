@@ -61,9 +61,6 @@ class Report:
 def cold_rows(report: Report) -> None:
     with report.step("cold rows: moto server"), moto_server() as emulator:
         os.environ.update(aws_environment(emulator.endpoint))
-        from chalicelib import wiring
-
-        wiring.reset()
         create_resources()
         for scenario in (cold.api_scenario(), cold.worker_scenario()):
             with report.step(f"cold_{scenario.name}"):

@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +61,7 @@ def api_scenario() -> Scenario:
     from chalicelib import wiring
 
     def invocations() -> list[Invocation]:
-        token = wiring.form_tokens().issue(time.time())
+        token = wiring.services().new_form_token()
         return [("app", api_event("GET", "/")),
                 ("app", api_event("POST", "/inquiries", inquiry_body(token)))]
 
@@ -84,7 +83,7 @@ def stored_inquiry() -> str:
     from chalicelib import wiring
 
     logging.getLogger("wegweiser").setLevel(logging.WARNING)  # the harness's POSTs: no log
-    event = api_event("POST", "/inquiries", inquiry_body(wiring.form_tokens().issue(time.time())))
+    event = api_event("POST", "/inquiries", inquiry_body(wiring.services().new_form_token()))
     answer = app.app(event, None)
     if answer["statusCode"] != 201:
         raise MeasurementFailed(f"storing an inquiry for the worker: {answer}")

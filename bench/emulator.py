@@ -102,10 +102,11 @@ def moto_server() -> Iterator[Emulator]:
 
 def create_resources() -> None:
     """The dev stage's table, queues and sender identity, as tests/conftest.py creates them."""
-    from chalicelib import aws_clients, wiring
+    from chalicelib import wiring
+    from chalicelib.aws import clients as aws_clients
     from devstack import resources
 
-    settings = wiring.settings()
+    settings = wiring.services().settings
     resources.ensure_table(aws_clients.dynamodb(), settings.table_name)
     resources.ensure_queues(aws_clients.sqs(), settings.queue_name, 30)
     resources.ensure_sender(aws_clients.sesv2(), settings.sender_email)

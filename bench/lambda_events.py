@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.worker import delivery_message
+from chalicelib.core.delivery_message import delivery_message
 from devstack.worker import lambda_sqs_event
 
 if TYPE_CHECKING:

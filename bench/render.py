@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from bench.lambda_events import INQUIRY
 from bench.results import MeasurementFailed, Row
-from chalicelib.emails import Sender, build_email
-from chalicelib.inquiry import Inquiry
-from chalicelib.mailer import Mailer
-from chalicelib.records import EMAIL_KINDS, InquiryRecord, Recipient
-from chalicelib.references import new_reference
-from chalicelib.routing import bundled_routing
+from chalicelib.aws.ses_mailer import SESMailer
+from chalicelib.core.emails import Sender, build_email
+from chalicelib.core.inquiry import Inquiry
+from chalicelib.core.records import EMAIL_KINDS, InquiryRecord, Recipient
+from chalicelib.core.references import new_reference
+from chalicelib.core.routing_file import bundled_routing
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
@@ -65,7 +65,7 @@ class CapturingSES:
         return {"MessageId": "bench"}
 
 
-def both_emails(record: InquiryRecord, mailer: Mailer) -> None:
+def both_emails(record: InquiryRecord, mailer: SESMailer) -> None:
     """Build the inquiry's two emails and have the mailer serialise and "send" them."""
     for kind in EMAIL_KINDS:
         outgoing = build_email(kind, record, SENDER)
@@ -75,7 +75,7 @@ def both_emails(record: InquiryRecord, mailer: Mailer) -> None:
 def measure(runs: int = RUNS) -> list[Row]:
     record = sample_record()
     ses = CapturingSES()
-    mailer = Mailer(cast("SESV2Client", ses), None)
+    mailer = SESMailer(cast("SESV2Client", ses), None)
     for _ in range(WARM_UP):
         both_emails(record, mailer)
     seconds = []

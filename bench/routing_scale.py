@@ -20,9 +20,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.results import MeasurementFailed, Row
-from chalicelib.languages import LANGUAGES
-from chalicelib.routing import BUNDLED_ROUTING_FILE, RoutingConfig, route_inquiry
-from chalicelib.routing_file import parse_routing_text
+from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.routing import RoutingConfig, route_inquiry
+from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE, parse_routing_text
 
 TOPICS = 10_000
 LOADS = 3

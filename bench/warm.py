@@ -70,7 +70,7 @@ def fresh_token() -> str:
     """A token as the form carries it; the floor ignores it, ours needs a new one per POST."""
     from chalicelib import wiring
 
-    return wiring.form_tokens().issue(time.time())
+    return wiring.services().new_form_token()
 
 
 def stubbed(client: Any) -> Stubber:
@@ -82,9 +82,8 @@ def stubbed(client: Any) -> Stubber:
 def ours() -> Side:
     """Wegweiser, with the clients its wiring creates (cached, so the app gets the same)."""
     import app
-    from chalicelib import aws_clients, wiring
+    from chalicelib.aws import clients as aws_clients
 
-    wiring.reset()
     return Side("ours", Client(app.app, stage_name="dev", project_dir=str(PROJECT_DIR)),
                 stubbed(aws_clients.dynamodb()), stubbed(aws_clients.sqs()))
 

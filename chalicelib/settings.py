@@ -22,7 +22,6 @@ class SettingsError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    stage: str
     table_name: str
     queue_name: str
     sender_email: str
@@ -32,9 +31,8 @@ class Settings:
     min_fill_seconds: float
     sweep_grace_seconds: int
     rate_limit_per_hour: int  # submissions per client address and hour; 0: no limit
-    aws_endpoint_url: str | None
     # Where the routing config comes from: None for the bundled routing.toml, else
-    # "s3://bucket/key" or "ssm:/parameter/name" (see routing_source.py).
+    # "s3://bucket/key" or "ssm:/parameter/name" (see core/remote_routing.py).
     routing_source: str | None = None
     routing_cache_seconds: int = 300  # how long a container keeps what it read there
 
@@ -44,15 +42,13 @@ class Settings:
         secret = env.get("FORM_TOKEN_SECRET", "")
         if len(secret) < 16:
             raise SettingsError("FORM_TOKEN_SECRET must be set to at least 16 characters")
-        stage = env.get("STAGE", "dev")
-        endpoint = env.get("AWS_ENDPOINT_URL") or None
-        if stage == "dev" and endpoint is None:
+        if env.get("STAGE", "dev") == "dev" and not env.get("AWS_ENDPOINT_URL"):
             # The dev stage holds the real contact addresses in its routing; it must
             # only ever talk to the emulator, never send real mail.
             raise SettingsError("the dev stage talks only to an emulator: set AWS_ENDPOINT_URL")
         routing_source = env.get("ROUTING_SOURCE") or None
         if routing_source is not None:
-            from chalicelib.routing_source import parse_location
+            from chalicelib.core.remote_routing import parse_location
 
             try:
                 parse_location(routing_source)
@@ -60,7 +56,6 @@ class Settings:
                 raise SettingsError(f"ROUTING_SOURCE: {error}") from error
         try:
             return cls(
-                stage=stage,
                 table_name=env.get("INQUIRY_TABLE", "wegweiser-inquiries"),
                 queue_name=env.get("DELIVERY_QUEUE_NAME", DELIVERY_QUEUE),
                 sender_email=env["SENDER_EMAIL"],
@@ -70,7 +65,6 @@ class Settings:
                 min_fill_seconds=float(env.get("MIN_FILL_SECONDS", "3")),
                 sweep_grace_seconds=int(env.get("SWEEP_GRACE_SECONDS", "600")),
                 rate_limit_per_hour=int(env.get("RATE_LIMIT_PER_HOUR", "20")),
-                aws_endpoint_url=endpoint,
                 routing_source=routing_source,
                 routing_cache_seconds=_seconds(env, "ROUTING_CACHE_SECONDS", 300),
             )

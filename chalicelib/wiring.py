@@ -1,154 +1,194 @@
-"""The one place that puts the pieces together, once per container and only when needed.
+"""The one place that puts the pieces together: core use cases, AWS adapters, settings.
 
-The form page needs settings and form tokens but no AWS: building the AWS-backed
-services (and importing boto3) waits for the first route or handler that uses them.
+`Services(settings, store=…, mailer=…, clock=…)` builds each use case on first use,
+from the adapters it is given or, for what it is not given, from boto3 clients (in
+the spirit of Cosmic Python's bootstrap): tests pass fakes or emulator-backed
+adapters instead of patching. The form page needs settings and form tokens but no
+AWS: an adapter (and boto3) is built only when a route or handler first uses it, so
+a Lambda that only accepts inquiries never creates the SES client, and one that only
+sends never the SQS one (each client costs about 100 ms of a cold start).
+
+app.py's handlers serve with `services()`: the container's, built from the
+environment on first use. A test that drives app.py hands in its own with `serving`.
 """
 
 from __future__ import annotations
 
 import functools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from chalicelib.form_token import FormTokens
-from chalicelib.routing import RoutingConfig, bundled_routing
+from chalicelib.core.form_token import FormTokens
+from chalicelib.core.routing import RoutingConfig
+from chalicelib.core.routing_file import bundled_routing
+from chalicelib.core.templating import form_languages
 from chalicelib.settings import Settings
-from chalicelib.templating import form_languages
 
 if TYPE_CHECKING:
-    from chalicelib.delivery_queue import DeliveryQueue
-    from chalicelib.rate_limit import RateLimiter
-    from chalicelib.routing_source import RemoteRouting
-    from chalicelib.service import Delivery, InquiryIntake, Sweep
-    from chalicelib.ses_events import FeedbackRecorder
-    from chalicelib.store import InquiryStore
+    from chalicelib.core.delivery import Delivery
+    from chalicelib.core.intake import InquiryIntake
+    from chalicelib.core.ports import Clock, Counter, DeliveryQueue, InquiryStore, Mailer
+    from chalicelib.core.remote_routing import RemoteRouting
+    from chalicelib.core.ses_feedback import FeedbackRecorder
+    from chalicelib.core.sweep import Sweep
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@functools.cache
-def settings() -> Settings:
-    return Settings.from_environ()
-
-
-@functools.cache
-def form_tokens() -> FormTokens:
-    return FormTokens(settings().form_token_secret, settings().min_fill_seconds)
-
-
-def routing() -> RoutingConfig:
-    """The bundled routing.toml, or what the stage's ROUTING_SOURCE holds (cached, checked)."""
-    source = settings().routing_source
-    if source is None:
-        return bundled_routing()  # no boto3 for the form page
-    return remote_routing(source).current()
-
-
-@functools.cache
-def remote_routing(source: str) -> RemoteRouting:
-    import time
-
-    from chalicelib import aws_clients
-    from chalicelib.routing_source import (
-        RemoteRouting,
-        S3Location,
-        parse_location,
-        s3_text,
-        ssm_text,
-    )
-
-    location = parse_location(source)
-    if isinstance(location, S3Location):
-        s3_location = location
-
-        def fetch() -> str:
-            return s3_text(aws_clients.s3(), s3_location)
-    else:
-        ssm_location = location
-
-        def fetch() -> str:
-            return ssm_text(aws_clients.ssm(), ssm_location)
-
-    return RemoteRouting(str(location), fetch, time.monotonic,
-                         settings().routing_cache_seconds, bundled_routing())
-
-
 class Services:
-    """Each use case with its collaborators, built on first use: a Lambda that only
-    accepts inquiries never creates the SES client, one that only sends never the SQS one
-    (each client costs about 100 ms of a cold start)."""
+    """Each use case with its collaborators, built on first use; any adapter may be given."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = utc_now,
+        routing: Callable[[], RoutingConfig] | None = None,
+        store: InquiryStore | None = None,
+        queue: DeliveryQueue | None = None,
+        mailer: Mailer | None = None,
+        counter: Counter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._routing = routing
+        self._given = {"store": store, "queue": queue, "mailer": mailer, "counter": counter}
+
+    def routing(self) -> RoutingConfig:
+        """The routing to serve now: given, bundled, or the stage's ROUTING_SOURCE (cached)."""
+        if self._routing is not None:
+            return self._routing()
+        if self.settings.routing_source is None:
+            return bundled_routing()  # no boto3 for the form page
+        return self.remote_routing.current()
+
+    @functools.cached_property
+    def tokens(self) -> FormTokens:
+        return FormTokens(self.settings.form_token_secret, self.settings.min_fill_seconds)
+
+    def new_form_token(self) -> str:
+        return self.tokens.issue(self.clock().timestamp())
+
+    # The adapters: given, or built from boto3 clients on first use.
 
     @functools.cached_property
     def store(self) -> InquiryStore:
-        from chalicelib import aws_clients
-        from chalicelib.store import InquiryStore
+        if (given := self._given["store"]) is not None:
+            return given  # type: ignore[return-value]
+        from chalicelib.aws import clients
+        from chalicelib.aws.dynamodb_store import DynamoDBInquiryStore
 
-        return InquiryStore(aws_clients.dynamodb(), settings().table_name)
+        return DynamoDBInquiryStore(clients.dynamodb(), self.settings.table_name)
 
     @functools.cached_property
     def queue(self) -> DeliveryQueue:
-        from chalicelib import aws_clients
-        from chalicelib.delivery_queue import DeliveryQueue
+        if (given := self._given["queue"]) is not None:
+            return given  # type: ignore[return-value]
+        from chalicelib.aws import clients
+        from chalicelib.aws.sqs_queue import SQSDeliveryQueue
 
-        return DeliveryQueue(aws_clients.sqs(), settings().queue_name)
-
-    @functools.cached_property
-    def rate_limiter(self) -> RateLimiter:
-        from chalicelib import aws_clients
-        from chalicelib.rate_limit import RateLimiter
-
-        config = settings()
-        return RateLimiter(aws_clients.dynamodb(), config.table_name,
-                           config.form_token_secret, config.rate_limit_per_hour)
+        return SQSDeliveryQueue(clients.sqs(), self.settings.queue_name)
 
     @functools.cached_property
-    def feedback(self) -> FeedbackRecorder:
-        from chalicelib import aws_clients
-        from chalicelib.ses_events import FeedbackRecorder
+    def mailer(self) -> Mailer:
+        if (given := self._given["mailer"]) is not None:
+            return given  # type: ignore[return-value]
+        from chalicelib.aws import clients
+        from chalicelib.aws.ses_mailer import SESMailer
 
-        config = settings()
-        return FeedbackRecorder(aws_clients.dynamodb(), config.table_name,
-                                config.form_token_secret)
+        return SESMailer(clients.sesv2(), self.settings.configuration_set)
+
+    @functools.cached_property
+    def counter(self) -> Counter:
+        if (given := self._given["counter"]) is not None:
+            return given  # type: ignore[return-value]
+        from chalicelib.aws import clients
+        from chalicelib.aws.counters import DynamoDBCounter
+
+        return DynamoDBCounter(clients.dynamodb(), self.settings.table_name)
+
+    @functools.cached_property
+    def remote_routing(self) -> RemoteRouting:
+        from chalicelib.aws import clients
+        from chalicelib.aws.routing_fetch import s3_text, ssm_text
+        from chalicelib.core.remote_routing import RemoteRouting, S3Location, parse_location
+
+        source = self.settings.routing_source
+        assert source is not None, "only for a stage with a ROUTING_SOURCE"
+        location = parse_location(source)
+        if isinstance(location, S3Location):
+            s3_location = location
+
+            def fetch() -> str:
+                return s3_text(clients.s3(), s3_location)
+        else:
+            ssm_location = location
+
+            def fetch() -> str:
+                return ssm_text(clients.ssm(), ssm_location)
+
+        return RemoteRouting(str(location), fetch, time.monotonic,
+                             self.settings.routing_cache_seconds, bundled_routing())
+
+    # The use cases.
 
     @functools.cached_property
     def intake(self) -> InquiryIntake:
-        from chalicelib.service import InquiryIntake
+        from chalicelib.core.intake import InquiryIntake
+        from chalicelib.core.rate_limit import RateLimit
 
-        return InquiryIntake(current_routing=routing, tokens=form_tokens(), store=self.store,
-                             queue=self.queue, clock=utc_now, languages=form_languages())
+        rate_limit = RateLimit(self.counter, self.settings.form_token_secret,
+                               self.settings.rate_limit_per_hour)
+        return InquiryIntake(current_routing=self.routing, tokens=self.tokens, store=self.store,
+                             queue=self.queue, rate_limit=rate_limit, clock=self.clock,
+                             languages=form_languages())
 
     @functools.cached_property
     def delivery(self) -> Delivery:
-        from chalicelib import aws_clients
-        from chalicelib.emails import Sender
-        from chalicelib.mailer import Mailer
-        from chalicelib.service import Delivery
+        from chalicelib.core.delivery import Delivery
+        from chalicelib.core.emails import Sender
 
-        config = settings()
-        return Delivery(store=self.store,
-                        mailer=Mailer(aws_clients.sesv2(), config.configuration_set),
-                        sender=Sender(config.sender_email, config.sender_name),
-                        clock=utc_now)
+        return Delivery(store=self.store, mailer=self.mailer,
+                        sender=Sender(self.settings.sender_email, self.settings.sender_name),
+                        clock=self.clock)
 
     @functools.cached_property
     def sweep(self) -> Sweep:
-        from chalicelib.service import Sweep
+        from chalicelib.core.sweep import Sweep
 
-        return Sweep(store=self.store, queue=self.queue, clock=utc_now,
-                     grace=timedelta(seconds=settings().sweep_grace_seconds))
+        return Sweep(store=self.store, queue=self.queue, clock=self.clock,
+                     grace=timedelta(seconds=self.settings.sweep_grace_seconds))
+
+    @functools.cached_property
+    def feedback(self) -> FeedbackRecorder:
+        from chalicelib.core.ses_feedback import FeedbackRecorder
+
+        return FeedbackRecorder(self.counter, self.settings.form_token_secret)
 
 
-@functools.cache
+_serving: Services | None = None
+
+
 def services() -> Services:
-    return Services()
+    """The services app.py's handlers use: built from the environment on first use."""
+    global _serving
+    if _serving is None:
+        _serving = Services(Settings.from_environ())
+    return _serving
 
 
-def reset() -> None:
-    """Forget everything built from the environment (tests change it between cases)."""
-    from chalicelib import aws_clients
-
-    for cached in (settings, form_tokens, services, remote_routing):
-        cached.cache_clear()
-    aws_clients.forget_clients()
+@contextmanager
+def serving(chosen: Services) -> Iterator[Services]:
+    """Let app.py's handlers use `chosen` inside the block (tests, tools), then the
+    services they had before."""
+    global _serving
+    before, _serving = _serving, chosen
+    try:
+        yield chosen
+    finally:
+        _serving = before

@@ -120,7 +120,7 @@ def main() -> int:
         endpoint_url = stack.enter_context(emulator(os.environ.get("AWS_ENDPOINT_URL")))
         env = configure_environment(endpoint_url)
 
-        from chalicelib import aws_clients
+        from chalicelib.aws import clients as aws_clients
         from chalicelib.settings import Settings
         from devstack import resources
         from devstack.outbox import serve_outbox

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from chalicelib.references import PATTERN
+from chalicelib.core.references import PATTERN
 from chalicelib.settings import DELIVERY_QUEUE
 from devstack.outbox import SentEmail, sent_emails
 from devstack.process import RunningStack, start_stack

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from chalicelib.languages import LANGUAGES
+from chalicelib.core.languages import LANGUAGES
 from tests.end_to_end.conftest import SCREENSHOTS, BrowserSession, Runner
 
 ALL_LANGUAGES = list(LANGUAGES)

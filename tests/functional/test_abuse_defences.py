@@ -6,11 +6,9 @@ import json
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
-from tests.conftest import Emulator, Submit, new_form_token
+from tests.support.emulator import Emulator, Submit, settings_for_tests
 
 INQUIRY = {"email": "resident@example.org", "topic": "work", "message": "Ich suche Arbeit."}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -20,7 +18,7 @@ def test_a_filled_honeypot_looks_like_success_but_nothing_is_stored_or_sent(
     client: Client, aws: Emulator, deliver_queued: Callable[[], int]
 ) -> None:
     body = urlencode({**INQUIRY, "website": "http://spam.example", "language": "de",
-                      "form_token": new_form_token()})
+                      "form_token": aws.form_token()})
 
     response = client.http.post("/inquiries", headers=FORM, body=body)
 
@@ -51,10 +49,9 @@ def test_a_form_token_that_was_forged_is_refused(submit_json: Submit, aws: Emula
 
 
 def test_a_form_sent_faster_than_a_person_can_write_is_refused(
-    submit_json: Submit, aws: Emulator, monkeypatch: pytest.MonkeyPatch
+    submit_json: Submit, aws: Emulator
 ) -> None:
-    monkeypatch.setenv("MIN_FILL_SECONDS", "3")
-    wiring.reset()
+    aws.serve(settings_for_tests(MIN_FILL_SECONDS="3"))
 
     status, answer = submit_json(INQUIRY, language="en")
 
@@ -65,10 +62,9 @@ def test_a_form_sent_faster_than_a_person_can_write_is_refused(
 
 
 def test_a_client_over_its_hourly_limit_gets_429_with_retry_after_in_its_language(
-    submit_json: Submit, aws: Emulator, monkeypatch: pytest.MonkeyPatch
+    submit_json: Submit, aws: Emulator
 ) -> None:
-    monkeypatch.setenv("RATE_LIMIT_PER_HOUR", "3")
-    wiring.reset()
+    aws.serve(settings_for_tests(RATE_LIMIT_PER_HOUR="3"))
     for _ in range(3):
         assert submit_json(INQUIRY)[0] == 201
 
@@ -84,9 +80,9 @@ def test_the_rate_limit_keeps_a_salted_hash_of_the_address_and_forgets_it_after_
 ) -> None:
     submit_json(INQUIRY)
 
-    from chalicelib import aws_clients
+    from chalicelib.aws import clients as aws_clients
 
-    items = aws_clients.dynamodb().scan(TableName=wiring.settings().table_name)["Items"]
+    items = aws_clients.dynamodb().scan(TableName=aws.settings.table_name)["Items"]
     counters = [item for item in items if item["pk"]["S"].startswith("rate#")]
     assert len(counters) == 1
     assert "127.0.0.1" not in json.dumps(items), "never the address itself"
@@ -94,15 +90,14 @@ def test_the_rate_limit_keeps_a_salted_hash_of_the_address_and_forgets_it_after_
 
 
 def test_a_form_over_the_rate_limit_comes_back_with_the_residents_text(
-    client: Client, aws: Emulator, monkeypatch: pytest.MonkeyPatch
+    client: Client, aws: Emulator
 ) -> None:
-    monkeypatch.setenv("RATE_LIMIT_PER_HOUR", "1")
-    wiring.reset()
+    aws.serve(settings_for_tests(RATE_LIMIT_PER_HOUR="1"))
     client.http.post("/inquiries", headers=FORM, body=urlencode(
-        {**INQUIRY, "language": "en", "form_token": new_form_token()}))
+        {**INQUIRY, "language": "en", "form_token": aws.form_token()}))
 
     response = client.http.post("/inquiries", headers=FORM, body=urlencode(
-        {**INQUIRY, "language": "en", "form_token": new_form_token()}))
+        {**INQUIRY, "language": "en", "form_token": aws.form_token()}))
 
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
@@ -112,7 +107,7 @@ def test_a_form_over_the_rate_limit_comes_back_with_the_residents_text(
 def test_a_body_larger_than_any_inquiry_is_refused_with_413(
     client: Client, aws: Emulator
 ) -> None:
-    body = json.dumps({**INQUIRY, "message": "x" * 200_000, "form_token": new_form_token()})
+    body = json.dumps({**INQUIRY, "message": "x" * 200_000, "form_token": aws.form_token()})
 
     response = client.http.post(
         "/inquiries", headers={"Content-Type": "application/json"}, body=body)
@@ -125,7 +120,7 @@ def test_the_longest_valid_arabic_message_is_not_too_large_for_the_form(
     client: Client, aws: Emulator
 ) -> None:
     body = urlencode({**INQUIRY, "message": "ش" * 5000, "language": "de",
-                      "form_token": new_form_token()})
+                      "form_token": aws.form_token()})
 
     response = client.http.post("/inquiries", headers=FORM, body=body)
 

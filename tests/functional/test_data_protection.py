@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
-from tests.conftest import Emulator, Submit
+from tests.support.emulator import Emulator, Submit
 
 NAME = "Samira Haddad"
 EMAIL = "samira.haddad@example.org"
@@ -61,11 +60,9 @@ def test_an_expired_inquiry_is_never_read_even_before_dynamodb_removes_it(
 ) -> None:
     status, answer = submit_json({"email": EMAIL, "topic": "health", "message": MESSAGE})
     assert status == 201
-    services = wiring.services()
-    in_91_days = datetime.now(UTC) + timedelta(days=91)
+    aws.clock.advance(days=91)
 
-    assert services.store.get(answer["reference"], in_91_days) is None
-    services.delivery.clock = lambda: in_91_days
+    assert aws.services.store.get(answer["reference"], aws.clock()) is None
     deliver_queued()
     assert aws.sent() == []
 

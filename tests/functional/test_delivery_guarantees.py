@@ -6,8 +6,7 @@ pointing the code at a resource that does not exist.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,13 +15,13 @@ from botocore.exceptions import ClientError
 from chalice.test import Client
 
 import app
-from chalicelib import aws_clients, wiring
-from chalicelib.mailer import Mailer
-from chalicelib.service import MAX_SWEEPS
+from chalicelib.aws import clients as aws_clients
+from chalicelib.aws.ses_mailer import SESMailer
+from chalicelib.core.sweep import MAX_SWEEPS
 from chalicelib.settings import DELIVERY_QUEUE
 from devstack.resources import dead_letter_queue_name
 from devstack.worker import LocalWorker
-from tests.conftest import Emulator, Submit, new_form_token
+from tests.support.emulator import Emulator, Submit, settings_for_tests
 
 RESIDENT = "resident@example.org"
 CONTACT = "info@integration-flensburg.de"  # education goes to the association
@@ -52,15 +51,13 @@ class FaultySES:
 
 
 @pytest.fixture
-def ses_faults(aws: Emulator) -> Iterator[Callable[[list[BaseException | None]], None]]:
+def ses_faults(aws: Emulator) -> Callable[[list[BaseException | None]], None]:
+    """Serve with a mailer whose SES client fails as planned."""
+
     def plan(faults: list[BaseException | None]) -> None:
-        wiring.services().delivery.mailer = Mailer(FaultySES(faults), None)  # type: ignore[arg-type]
+        aws.serve(mailer=SESMailer(FaultySES(faults), None))  # type: ignore[arg-type]
 
-    yield plan
-
-
-def later(minutes: float) -> Callable[[], datetime]:
-    return lambda: wiring.utc_now() + timedelta(minutes=minutes)
+    return plan
 
 
 def recipients(aws: Emulator) -> list[str]:
@@ -86,27 +83,25 @@ def deliver_queued_once(aws: Emulator) -> int:
 
 
 def test_when_the_dynamodb_write_fails_the_answer_is_a_translated_503_and_nothing_is_queued(
-    submit_json: Submit, aws: Emulator, monkeypatch: pytest.MonkeyPatch
+    submit_json: Submit, aws: Emulator
 ) -> None:
-    monkeypatch.setenv("INQUIRY_TABLE", "a-table-that-does-not-exist")
-    wiring.reset()
+    working = aws.settings
+    aws.serve(settings_for_tests(INQUIRY_TABLE="a-table-that-does-not-exist"))
 
     status, answer = submit_json(INQUIRY, language="de")
 
     assert status == 503
     assert answer["error"].startswith("Wir konnten Ihre Anfrage gerade nicht speichern.")
-    monkeypatch.setenv("INQUIRY_TABLE", "wegweiser-inquiries")
-    wiring.reset()
+    aws.serve(working)
     assert aws.stored_inquiries() == []
     assert aws.queued_messages() == 0
 
 
 def test_a_form_that_cannot_be_stored_comes_back_with_the_residents_text(
-    client: Client, aws: Emulator, monkeypatch: pytest.MonkeyPatch
+    client: Client, aws: Emulator
 ) -> None:
-    monkeypatch.setenv("INQUIRY_TABLE", "a-table-that-does-not-exist")
-    wiring.reset()
-    body = urlencode({**INQUIRY, "language": "en", "form_token": new_form_token()})
+    aws.serve(settings_for_tests(INQUIRY_TABLE="a-table-that-does-not-exist"))
+    body = urlencode({**INQUIRY, "language": "en", "form_token": aws.form_token()})
 
     response = client.http.post(
         "/inquiries", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=body)
@@ -120,31 +115,28 @@ def test_a_form_that_cannot_be_stored_comes_back_with_the_residents_text(
 
 def test_when_sqs_fails_after_the_write_the_sweep_queues_the_inquiry_and_both_emails_arrive(
     submit_json: Submit, aws: Emulator, deliver_queued: Callable[[], int],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("DELIVERY_QUEUE_NAME", "a-queue-that-does-not-exist")
-    wiring.reset()
+    working = aws.settings
+    aws.serve(settings_for_tests(DELIVERY_QUEUE_NAME="a-queue-that-does-not-exist"))
     status, _ = submit_json(INQUIRY)
     assert status == 201, "stored is accepted, even if the queue is down"
     assert aws.queued_messages() == 0
 
-    monkeypatch.setenv("DELIVERY_QUEUE_NAME", DELIVERY_QUEUE)
-    wiring.reset()
-    sweep = wiring.services().sweep
+    sweep = aws.serve(working).sweep
     assert sweep.requeue_stalled() == 0, "not within the grace period"
-    sweep.clock = later(11)
+    aws.clock.advance(minutes=11)
     assert sweep.requeue_stalled() == 1
 
     deliver_queued()
     assert recipients(aws) == [CONTACT, RESIDENT]
-    sweep.clock = later(30)
+    aws.clock.advance(minutes=19)
     assert sweep.requeue_stalled() == 0, "a delivered inquiry is off the sweep's list"
 
 
 def test_the_same_form_sent_twice_is_one_inquiry_with_one_reference(
     client: Client, aws: Emulator, deliver_queued: Callable[[], int]
 ) -> None:
-    body = urlencode({**INQUIRY, "language": "de", "form_token": new_form_token()})
+    body = urlencode({**INQUIRY, "language": "de", "form_token": aws.form_token()})
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
     first = client.http.post("/inquiries", headers=headers, body=body)
@@ -158,7 +150,7 @@ def test_the_same_form_sent_twice_is_one_inquiry_with_one_reference(
 
 
 def test_a_form_token_used_for_another_text_is_refused(submit_json: Submit, aws: Emulator) -> None:
-    token = new_form_token()
+    token = aws.form_token()
     status, _ = submit_json({**INQUIRY, "form_token": token})
     assert status == 201
 
@@ -187,22 +179,40 @@ def test_throttled_emails_are_redelivered_and_sent_later_once_each(
     assert dead_letters() == 0
 
 
-def test_an_email_ses_rejects_ends_in_the_dead_letter_queue_with_an_alarm(
+def test_an_email_ses_refuses_for_good_is_recorded_failed_with_an_alarm_at_once_not_retried(
     submit_json: Submit, aws: Emulator, deliver_queued: Callable[[], int],
     ses_faults: Callable[[list[BaseException | None]], None], caplog: pytest.LogCaptureFixture,
 ) -> None:
     submit_json(INQUIRY)
-    ses_faults([ses_error("MessageRejected")] * 10)
+    ses_faults([ses_error("MessageRejected"), None])  # the staff email refused, then fine
 
     with caplog.at_level(logging.ERROR, logger="wegweiser"):
         received = deliver_queued()
+
+    assert received == 1, "received once: retrying cannot help, so it does not come back"
+    assert aws.queued_messages() == 0
+    assert dead_letters() == 0
+    assert recipients(aws) == [RESIDENT], "the other email still goes out"
+    (item,) = aws.stored_inquiries()
+    assert item["staff_failure"]["S"] == "MessageRejected"
+    assert "staff_failed_at" in item and "pending" not in item
+    assert any(r.message.startswith("ALARM") and "MessageRejected" in r.message
+               for r in caplog.records)
+
+
+def test_an_email_that_keeps_failing_for_other_reasons_ends_in_the_dead_letter_queue(
+    submit_json: Submit, aws: Emulator, deliver_queued: Callable[[], int],
+    ses_faults: Callable[[list[BaseException | None]], None],
+) -> None:
+    submit_json(INQUIRY)
+    ses_faults([ses_error("Throttling")] * 10)
+
+    received = deliver_queued()
 
     assert received == 5, "received five times, then moved: never an endless loop"
     assert aws.queued_messages() == 0
     assert dead_letters() == 1
     assert aws.sent() == []
-    assert any(r.message.startswith("ALARM") and "MessageRejected" in r.message
-               for r in caplog.records)
 
 
 def test_the_sweep_gives_up_on_an_inquiry_after_a_bounded_number_of_tries(
@@ -210,14 +220,14 @@ def test_the_sweep_gives_up_on_an_inquiry_after_a_bounded_number_of_tries(
     ses_faults: Callable[[list[BaseException | None]], None], caplog: pytest.LogCaptureFixture,
 ) -> None:
     submit_json(INQUIRY)
-    ses_faults([ses_error("MessageRejected")] * 100)
+    ses_faults([ses_error("Throttling")] * 100)  # retrying could help, but never does
     deliver_queued()
-    sweep = wiring.services().sweep
+    sweep = aws.services.sweep
 
     queued = []
     with caplog.at_level(logging.ERROR, logger="wegweiser"):
-        for minutes in range(11, 200, 11):
-            sweep.clock = later(minutes)
+        for _ in range(11, 200, 11):
+            aws.clock.advance(minutes=11)
             queued.append(sweep.requeue_stalled())
             deliver_queued()
 
@@ -258,7 +268,7 @@ def test_a_worker_that_dies_after_the_first_email_sends_only_the_second_on_redel
 
     # After the visibility timeout the message comes back, and the crashed worker's
     # claim on the resident's email has run out.
-    wiring.services().delivery.clock = later(5)
+    aws.clock.advance(minutes=5)
     deliver_queued()
 
     assert recipients(aws) == [CONTACT, RESIDENT]
@@ -269,7 +279,7 @@ def test_the_same_sqs_message_delivered_twice_sends_one_email_to_each(
 ) -> None:
     status, answer = submit_json(INQUIRY)
     assert status == 201
-    wiring.services().intake.queue.send(answer["reference"])  # SQS delivers at least once
+    aws.services.queue.send(answer["reference"])  # SQS delivers at least once
 
     assert deliver_queued() == 2
     assert recipients(aws) == [CONTACT, RESIDENT]

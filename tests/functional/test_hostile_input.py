@@ -19,10 +19,9 @@ from chalice.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import wiring
-from chalicelib.languages import LANGUAGES
-from chalicelib.routing import bundled_routing
-from tests.conftest import Emulator, Submit, new_form_token
+from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.routing_file import bundled_routing
+from tests.support.emulator import Emulator, Submit, settings_for_tests
 
 VALID = {"email": "resident@example.org", "topic": "culture", "message": "Gibt es Theater?",
          "name": "Amal", "language": "de"}
@@ -46,7 +45,7 @@ def test_a_line_break_in_a_one_line_field_is_refused(
 def test_an_encoded_line_break_in_a_form_is_decoded_and_refused(
     client: Client, aws: Emulator
 ) -> None:
-    body = urlencode({**VALID, "form_token": new_form_token()}).replace(
+    body = urlencode({**VALID, "form_token": aws.form_token()}).replace(
         "name=Amal", "name=Amal%0D%0ABcc%3A+x%40evil.example")
 
     response = client.http.post("/inquiries", headers=FORM, body=body)
@@ -60,7 +59,7 @@ def test_html_and_script_are_shown_as_text_in_the_page_and_in_the_staff_email(
 ) -> None:
     script = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     page = client.http.post("/inquiries", headers=FORM, body=urlencode(
-        {**VALID, "name": script, "message": script, "email": "", "form_token": new_form_token()}))
+        {**VALID, "name": script, "message": script, "email": "", "form_token": aws.form_token()}))
     assert page.status_code == 422
     assert "<script>" not in page.body.decode()
     assert "&lt;script&gt;" in page.body.decode()
@@ -177,7 +176,7 @@ FIELD_VALUES = {
 
 
 @st.composite
-def requests(draw: st.DrawFn) -> tuple[dict[str, str], bytes]:
+def requests(draw: st.DrawFn, fresh_token: Callable[[], str]) -> tuple[dict[str, str], bytes]:
     """A POST /inquiries body as a browser, an API client or an attacker might send it."""
     fields: dict[str, Any] = {
         name: draw(values) for name, values in FIELD_VALUES.items() if draw(st.booleans())
@@ -185,7 +184,7 @@ def requests(draw: st.DrawFn) -> tuple[dict[str, str], bytes]:
     }
     fields["form_token"] = draw(st.just("fresh") | HOSTILE_TEXT)
     if fields["form_token"] == "fresh":
-        fields["form_token"] = new_form_token()
+        fields["form_token"] = fresh_token()
     kind = draw(st.sampled_from(["json", "form", "bytes", "json-shaped"]))
     if kind == "json":
         if draw(st.booleans()):
@@ -203,17 +202,15 @@ def requests(draw: st.DrawFn) -> tuple[dict[str, str], bytes]:
 
 def test_five_thousand_generated_requests_meet_no_5xx_and_no_4xx_stores_or_sends_anything(
     client: Client, aws: Emulator, deliver_queued: Callable[[], int],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("RATE_LIMIT_PER_HOUR", "0")  # the fuzzer is one client
-    wiring.reset()
+    aws.serve(settings_for_tests(RATE_LIMIT_PER_HOUR="0"))  # the fuzzer is one client
     statuses: Counter[int] = Counter()
     accepted: set[str] = set()
     started = time.monotonic()
 
     @settings(max_examples=5000, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
-    @given(request=requests())
+    @given(request=requests(aws.form_token))
     def post(request: tuple[dict[str, str], bytes]) -> None:
         headers, body = request
         response = client.http.post("/inquiries", headers=headers, body=body)
@@ -237,6 +234,6 @@ def test_five_thousand_generated_requests_meet_no_5xx_and_no_4xx_stores_or_sends
 
 
 def _fields_of(headers: dict[str, str], body: bytes) -> dict[str, Any]:
-    from chalicelib.submission import parse_fields
+    from chalicelib.web.submission import parse_fields
 
     return parse_fields(headers is FORM, body)

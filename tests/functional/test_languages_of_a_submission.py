@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib.form_token import FormTokens
-from chalicelib.languages import LANGUAGES
-from chalicelib.templating import translate
-from tests.conftest import TEST_SECRET, Emulator, Submit
+from chalicelib.core.form_token import FormTokens
+from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.templating import translate
+from tests.support.emulator import TEST_SECRET, Emulator, Submit
 
 RESIDENT = "resident@example.org"
 LANGUAGE_IN_GERMAN = {

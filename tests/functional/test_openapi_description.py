@@ -15,10 +15,10 @@ from chalice.test import Client
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from chalicelib.inquiry import FIELDS
-from chalicelib.languages import LANGUAGES
-from chalicelib.routing import BUNDLED_ROUTING_FILE
-from tests.conftest import Submit, new_form_token
+from chalicelib.core.inquiry import FIELDS
+from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE
+from tests.support.emulator import Emulator, Submit
 
 INQUIRY = {"email": "resident@example.org", "topic": "health",
            "message": "Wo finde ich eine Kinderärztin?", "name": "Amal", "language": "ar"}
@@ -97,9 +97,9 @@ def test_a_form_and_a_json_body_are_the_same_inquiry(description: dict[str, Any]
 
 
 def test_an_inquiry_as_described_is_accepted_with_the_described_answer(
-    description: dict[str, Any], submit_json: Submit
+    aws: Emulator, description: dict[str, Any], submit_json: Submit
 ) -> None:
-    check({**INQUIRY, "form_token": new_form_token()}, inquiry_schema(description), description)
+    check({**INQUIRY, "form_token": aws.form_token()}, inquiry_schema(description), description)
 
     status, answer = submit_json(INQUIRY)
 

@@ -9,10 +9,9 @@ from datetime import date, timedelta
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
-from chalicelib.routing import BUNDLED_ROUTING_FILE, RoutingConfig
-from chalicelib.routing_file import parse_routing_text
-from tests.conftest import Emulator, Submit
+from chalicelib.core.routing import RoutingConfig
+from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE, parse_routing_text
+from tests.support.emulator import Emulator, Submit
 
 RESIDENT = "resident@example.org"
 TODAY = date.today()
@@ -23,10 +22,9 @@ def routing_with(edit: Callable[[str], str]) -> RoutingConfig:
 
 
 @pytest.fixture
-def use_routing(monkeypatch: pytest.MonkeyPatch) -> Callable[[RoutingConfig], None]:
+def use_routing(aws: Emulator) -> Callable[[RoutingConfig], None]:
     def use(config: RoutingConfig) -> None:
-        monkeypatch.setattr(wiring, "routing", lambda: config)
-        wiring.services.cache_clear()
+        aws.serve(routing=lambda: config)
 
     return use
 

@@ -13,11 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib import aws_clients, wiring
-from chalicelib.routing import BUNDLED_ROUTING_FILE, RoutingConfig, bundled_routing
-from chalicelib.routing_source import RemoteRouting, S3Location, SsmLocation, parse_location
+from chalicelib.aws import clients as aws_clients
+from chalicelib.core.remote_routing import RemoteRouting, S3Location, SsmLocation, parse_location
+from chalicelib.core.routing import RoutingConfig
+from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE, bundled_routing
 from chalicelib.settings import Settings, SettingsError
-from tests.conftest import Emulator, Submit
+from tests.support.emulator import Emulator, Submit, settings_for_tests
 
 BUCKET = "wegweiser-routing"
 KEY = "prod/routing.toml"
@@ -62,10 +63,8 @@ def upload_to_s3(text: str) -> None:
     aws_clients.s3().put_object(Bucket=BUCKET, Key=KEY, Body=text.encode("utf-8"))
 
 
-def point_at(source: str, monkeypatch: pytest.MonkeyPatch, cache_seconds: int = 300) -> None:
-    monkeypatch.setenv("ROUTING_SOURCE", source)
-    monkeypatch.setenv("ROUTING_CACHE_SECONDS", str(cache_seconds))
-    wiring.reset()
+def point_at(aws: Emulator, source: str, cache_seconds: int = 300) -> None:
+    aws.serve(settings_for_tests(ROUTING_SOURCE=source, ROUTING_CACHE_SECONDS=str(cache_seconds)))
 
 
 @pytest.fixture
@@ -79,10 +78,10 @@ def bucket(aws: Emulator) -> str:
 
 
 def test_a_stage_pointed_at_an_s3_object_routes_by_what_it_holds(
-    bucket: str, submit_json: Submit, monkeypatch: pytest.MonkeyPatch
+    aws: Emulator, bucket: str, submit_json: Submit
 ) -> None:
     upload_to_s3(routing_text("anna-meier"))
-    point_at(S3_SOURCE, monkeypatch)
+    point_at(aws, S3_SOURCE)
 
     status, answer = submit_json(WORK)
 
@@ -91,12 +90,12 @@ def test_a_stage_pointed_at_an_s3_object_routes_by_what_it_holds(
 
 
 def test_a_stage_pointed_at_an_ssm_parameter_routes_by_what_it_holds(
-    aws: Emulator, submit_json: Submit, monkeypatch: pytest.MonkeyPatch
+    aws: Emulator, submit_json: Submit
 ) -> None:
     # The file is larger than a Standard parameter's 4 KB: an Advanced one holds 8 KB.
     aws_clients.ssm().put_parameter(Name=PARAMETER, Type="String", Tier="Advanced",
                                     Value=routing_text("anna-meier"))
-    point_at(SSM_SOURCE, monkeypatch)
+    point_at(aws, SSM_SOURCE)
 
     status, answer = submit_json(WORK)
 
@@ -105,16 +104,16 @@ def test_a_stage_pointed_at_an_ssm_parameter_routes_by_what_it_holds(
 
 
 def test_a_broken_upload_keeps_the_last_good_config_and_raises_an_alarm(
-    bucket: str, submit_json: Submit, monkeypatch: pytest.MonkeyPatch,
+    aws: Emulator, bucket: str, submit_json: Submit,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     upload_to_s3(routing_text("anna-meier"))
-    point_at(S3_SOURCE, monkeypatch, cache_seconds=0)  # every request reads the source
+    point_at(aws, S3_SOURCE, cache_seconds=0)  # every request reads the source
     assert submit_json(WORK)[1]["organisation"] == VEREIN
 
     upload_to_s3(BROKEN_TEXT)
     with caplog.at_level(logging.INFO, logger="wegweiser"):
-        config = wiring.routing()
+        config = aws.services.routing()
         status, answer = submit_json(WORK)
 
     assert config.topics["work"].contacts[0].key == "anna-meier", "the last good config"
@@ -130,14 +129,14 @@ def test_a_broken_upload_keeps_the_last_good_config_and_raises_an_alarm(
 
 
 def test_an_unreachable_source_leaves_the_bundled_config_in_use_and_raises_an_alarm(
-    aws: Emulator, submit_json: Submit, monkeypatch: pytest.MonkeyPatch,
+    aws: Emulator, submit_json: Submit,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    point_at("s3://a-bucket-that-does-not-exist/routing.toml", monkeypatch)
+    point_at(aws, "s3://a-bucket-that-does-not-exist/routing.toml")
 
     with caplog.at_level(logging.INFO, logger="wegweiser"):
         status, answer = submit_json(WORK)
-        config = wiring.routing()
+        config = aws.services.routing()
 
     assert status == 201
     assert answer["organisation"] == BUNDLED_ORGANISATION
@@ -151,22 +150,22 @@ def test_an_unreachable_source_leaves_the_bundled_config_in_use_and_raises_an_al
 
 
 def test_a_corrected_upload_is_used_after_the_cache_period(
-    bucket: str, monkeypatch: pytest.MonkeyPatch
+    aws: Emulator, bucket: str
 ) -> None:
     upload_to_s3(BROKEN_TEXT)
-    point_at(S3_SOURCE, monkeypatch, cache_seconds=0)
-    assert wiring.routing() == bundled_routing()
+    point_at(aws, S3_SOURCE, cache_seconds=0)
+    assert aws.services.routing() == bundled_routing()
 
     upload_to_s3(routing_text("andrea-becker"))
 
-    assert wiring.routing().topics["work"].contacts[0].organisation.name == DRK
+    assert aws.services.routing().topics["work"].contacts[0].organisation.name == DRK
 
 
 def test_a_warm_container_routes_submissions_by_a_change_made_after_its_first_one(
-    bucket: str, submit_json: Submit, monkeypatch: pytest.MonkeyPatch
+    aws: Emulator, bucket: str, submit_json: Submit
 ) -> None:
     upload_to_s3(routing_text("anna-meier"))
-    point_at(S3_SOURCE, monkeypatch, cache_seconds=0)
+    point_at(aws, S3_SOURCE, cache_seconds=0)
     assert submit_json(WORK)[1]["organisation"] == VEREIN
 
     upload_to_s3(routing_text("andrea-becker"))
@@ -313,7 +312,7 @@ def test_without_a_routing_source_the_bundled_file_is_used_for_five_minutes_at_a
     (SSM_SOURCE, SsmLocation(PARAMETER)),
 ])
 def test_a_routing_source_names_an_s3_object_or_an_ssm_parameter(
-    source: str, location: S3Location | SsmLocation
+    aws: Emulator, source: str, location: S3Location | SsmLocation
 ) -> None:
     settings = Settings.from_environ({**ENVIRONMENT, "ROUTING_SOURCE": source,
                                       "ROUTING_CACHE_SECONDS": "60"})

@@ -8,7 +8,7 @@ import logging
 import pytest
 from chalice.test import Client
 
-from tests.conftest import Emulator
+from tests.support.emulator import Emulator
 
 
 def ses_bounce(address: str) -> str:
@@ -40,9 +40,9 @@ def test_a_residents_bounce_is_recorded_as_a_hash_and_never_logged(
     with caplog.at_level(logging.INFO):
         client.lambda_.invoke("record_ses_feedback", event)
 
-    from chalicelib import aws_clients, wiring
+    from chalicelib.aws import clients as aws_clients
 
-    items = aws_clients.dynamodb().scan(TableName=wiring.settings().table_name)["Items"]
+    items = aws_clients.dynamodb().scan(TableName=aws.settings.table_name)["Items"]
     (record,) = [i for i in items if i["pk"]["S"].startswith("feedback#")]
     assert record["bounce"]["N"] == "1"
     assert "expires_at" in record

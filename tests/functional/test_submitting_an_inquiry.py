@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib.routing import BUNDLED_ROUTING_FILE
-from tests.conftest import Emulator, Submit, new_form_token
+from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE
+from tests.support.emulator import Emulator, Submit
 
 RESIDENT = "resident@example.org"
 MESSAGE = "Guten Tag,\nich suche einen Deutschkurs für meine Tochter."
@@ -60,7 +60,7 @@ def test_a_form_submission_is_redirected_to_a_thank_you_page_with_the_reference(
 ) -> None:
     body = urlencode({
         "email": RESIDENT, "topic": "education", "message": MESSAGE, "name": "",
-        "language": "en", "form_token": new_form_token(),
+        "language": "en", "form_token": aws.form_token(),
     })
     response = client.http.post(
         "/inquiries",
@@ -91,7 +91,7 @@ def test_an_invalid_form_submission_shows_the_errors_and_keeps_what_was_typed(
 ) -> None:
     body = urlencode({
         "email": "Eve <eve@example.org>", "topic": "work", "name": "Eve Müller",
-        "message": "Mein Text <bleibt> erhalten", "language": "de", "form_token": new_form_token(),
+        "message": "Mein Text <bleibt> erhalten", "language": "de", "form_token": aws.form_token(),
     })
     response = client.http.post(
         "/inquiries",

@@ -1,0 +1,238 @@
+"""`wegweiser`: the admins' tool for the routing config (chalicelib/routing.toml).
+
+Why it exists: the people who change routing.toml are admins at the city, not
+developers. Without this tool the only way to learn whether an edit is right is
+`make test` (slow, and its failures are tracebacks), and the only way to learn who
+receives an inquiry on a given day, with absences and deputies, is to read
+routing.py. This tool answers both in plain English, with line numbers:
+
+    wegweiser check [FILE]                      is the file right? every problem, with its line
+    wegweiser route --topic T --language L      who receives it, and why
+    wegweiser table                             who receives what, topic by language
+
+`make package` runs `wegweiser check` first, so a broken file is never packaged.
+It uses only the standard library and the project's own modules: nothing to set up
+beyond the project's virtualenv.
+
+Exit codes: 0 fine, 1 the config has problems, 2 a wrong command (unknown language,
+a day that is not a day, a file that cannot be read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.routing import RoutingConfig, route_inquiry
+from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE, RoutingConfigError, load_routing
+
+OK = 0
+BROKEN = 1
+USAGE = 2
+
+MARK = "*"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code says how it went (see the module docstring)."""
+    args = _parser().parse_args(argv)
+    command: str = args.command
+    if command == "check":
+        return check(args.file)
+    if command == "route":
+        return route(args.file, args.topic, args.language, args.on or date.today())
+    return table(args.file, args.on or date.today())
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wegweiser",
+        description="Check the routing config and see who receives which inquiry.",
+        epilog="Without FILE or --file: the bundled config, "
+               f"{_shown(BUNDLED_ROUTING_FILE)}.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check_parser = commands.add_parser(
+        "check", help="check a routing file and list every problem with its line",
+        description="Check a routing file. Exit code 0: fine; 1: it has problems.")
+    check_parser.add_argument("file", nargs="?", type=Path, default=BUNDLED_ROUTING_FILE,
+                              metavar="FILE", help="the routing file (default: the bundled one)")
+
+    route_parser = commands.add_parser(
+        "route", help="who receives an inquiry about a topic in a language, and why",
+        description="Show who receives an inquiry and the rules that decided it.")
+    route_parser.add_argument("--topic", required=True, help="a topic key, such as health")
+    route_parser.add_argument("--language", required=True,
+                              help="the resident's language: " + ", ".join(LANGUAGES))
+    _add_day_and_file(route_parser)
+
+    table_parser = commands.add_parser(
+        "table", help="who receives what on a day: every topic in every language",
+        description="Print a table: for each topic and language, who receives the inquiry.")
+    _add_day_and_file(table_parser)
+    return parser
+
+
+def _add_day_and_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--on", type=_day, metavar="YYYY-MM-DD",
+                        help="the day the inquiry arrives (default: today)")
+    parser.add_argument("--file", type=Path, default=BUNDLED_ROUTING_FILE, metavar="FILE",
+                        help="the routing file (default: the bundled one)")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a day: write it as YYYY-MM-DD, such as 2026-12-24") from None
+
+
+# ------------------------------------------------------------------------ commands
+
+
+def check(path: Path) -> int:
+    """`wegweiser check`: OK with a summary, or every problem and exit code 1."""
+    loaded = _load(path, sys.stdout)
+    if not isinstance(loaded, RoutingConfig):
+        return loaded
+    config = loaded
+    print(f"{_shown(path)}: OK — {_count(len(config.topics), 'topic')}, "
+          f"{_count(len(config.contacts), 'contact')}, "
+          f"{_count(len(config.absences), 'absence')}")
+    return OK
+
+
+def route(path: Path, topic: str, language: str, on: date) -> int:
+    """`wegweiser route`: the contact chosen for one inquiry, and the reasons."""
+    if language not in LANGUAGES:
+        _unknown_language(language)
+        return USAGE
+    loaded = _load(path, sys.stderr)
+    if not isinstance(loaded, RoutingConfig):
+        return loaded
+    config = loaded
+    decision = route_inquiry(config, topic, language, on)
+    contact = decision.contact
+    staff = LANGUAGES[contact.staff_language]
+    spoken = ", ".join(contact.languages)
+    if language not in contact.languages:
+        spoken += f" (not {language})"
+    print(f"An inquiry about {topic!r} in {language} ({LANGUAGES[language].endonym}) "
+          f"on {on.isoformat()} goes to:")
+    print()
+    rows = [
+        ("name", f"{contact.name} ({contact.key})"),
+        ("role", contact.role),
+        ("email", contact.email),
+        ("organisation", contact.organisation.name),
+        ("staff language", f"{staff.code} ({staff.endonym}), the language of the email to them"),
+        ("answers in", spoken),
+        ("copies to", ", ".join(decision.topic.cc)),
+    ]
+    for label, value in rows:
+        if value:
+            print(f"  {label + ':':<16}{value}")
+    print()
+    print("Why:")
+    for reason in decision.reasons:
+        print(f"  - {reason}")
+    if topic not in config.topics:
+        print()
+        print("The topics of this file: " + ", ".join(config.topics))
+    return OK
+
+
+def table(path: Path, on: date) -> int:
+    """`wegweiser table`: topic × language, the contact key chosen in each cell."""
+    loaded = _load(path, sys.stderr)
+    if not isinstance(loaded, RoutingConfig):
+        return loaded
+    config = loaded
+    languages = list(LANGUAGES)
+    rows: list[list[str]] = []
+    marked = False
+    for topic in config.topics.values():
+        row = [topic.key]
+        for language in languages:
+            chosen = route_inquiry(config, topic.key, language, on).contact.key
+            if chosen != topic.contacts[0].key:
+                chosen += MARK
+                marked = True
+            row.append(chosen)
+        rows.append(row)
+    header = ["topic", *languages]
+    widths = [max(len(row[n]) for row in [header, *rows]) for n in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+
+    print(f"Who receives an inquiry on {on.isoformat()} ({_shown(path)}):")
+    print()
+    print(line(header).rstrip())
+    print(line(["-" * width for width in widths]))
+    for row in rows:
+        print(line(row).rstrip())
+    print()
+    if marked:
+        print(f"{MARK} not the topic's first contact: the first one is absent that day, or "
+              "another contact\n  of the topic speaks the language. "
+              "`wegweiser route --topic T --language L --on DAY` says why.")
+    else:
+        print(f"Every topic goes to its first contact on {on.isoformat()} "
+              f"(a cell marked {MARK} would mean someone else).")
+    away = [a for a in config.absences if a.covers(on)]
+    if away:
+        print(f"Absent on {on.isoformat()}: " + ", ".join(
+            f"{a.contact} ({a.first_day.isoformat()} to {a.last_day.isoformat()})"
+            for a in away))
+    else:
+        print(f"Nobody is absent on {on.isoformat()}.")
+    return OK
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _load(path: Path, out: TextIO) -> RoutingConfig | int:
+    """The config in `path`; else print why not to `out` and give the exit code."""
+    try:
+        return load_routing(path)
+    except RoutingConfigError as error:
+        # In the order of the file, as an admin goes through it; file-wide ones first.
+        for problem in sorted(error.problems, key=lambda p: (p.line is not None, p.line or 0)):
+            print(problem.located(_shown(path)), file=out)
+        print(_count(len(error.problems), "problem"), file=out)
+        return BROKEN
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        print(f"{_shown(path)}: cannot read it: {reason}", file=sys.stderr)
+        return USAGE
+
+
+def _unknown_language(language: str) -> None:
+    print(f"unknown language {language!r}. The languages of the form:", file=sys.stderr)
+    for code, known in LANGUAGES.items():
+        print(f"  {code}  {known.endonym}", file=sys.stderr)
+
+
+def _shown(path: Path) -> str:
+    """The path as an admin would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Accepting an inquiry: count the client, check the fields and the form token, route,
+store, queue its delivery.
+
+One durable write decides acceptance: when `accept` returns, the inquiry is stored.
+Logs name references and outcomes only, never an address, a name or a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.core.form_token import FormTokens
+from chalicelib.core.inquiry import HONEYPOT, Inquiry, InvalidInquiry, TokenProblem, check_inquiry
+from chalicelib.core.local_time import flensburg_time
+from chalicelib.core.ports import (
+    Clock,
+    DeliveryQueue,
+    InquiryStore,
+    QueueUnavailable,
+    ReferenceTaken,
+)
+from chalicelib.core.rate_limit import RateLimit
+from chalicelib.core.records import InquiryRecord, Recipient
+from chalicelib.core.references import new_reference, reference_from
+from chalicelib.core.routing import RoutingConfig, route_inquiry
+
+log = logging.getLogger("wegweiser")
+
+
+@dataclass
+class InquiryIntake:
+    """Accepting an inquiry: check it, route it, store it, queue its delivery."""
+
+    current_routing: Callable[[], RoutingConfig]  # read per request: admins change it live
+    tokens: FormTokens
+    store: InquiryStore
+    queue: DeliveryQueue
+    rate_limit: RateLimit
+    clock: Clock
+    languages: tuple[str, ...]
+
+    def accept(
+        self, fields: Mapping[str, object], *, default_language: str, client_address: str
+    ) -> InquiryRecord:
+        """Store the inquiry and queue its emails.
+
+        RateLimited when the client sent too many this hour, InvalidInquiry when it
+        breaks a rule, StoreUnavailable when it could not be stored: in each case
+        nothing was stored and nothing queued.
+        """
+        now = self.clock()
+        self.rate_limit.check(client_address, now)
+        routing = self.current_routing()
+        token = fields.get("form_token")
+        token_problem = self.tokens.problem(token if isinstance(token, str) else "",
+                                            now.timestamp())
+        try:
+            inquiry = check_inquiry(
+                fields,
+                topics=routing.topics.keys(),
+                languages=self.languages,
+                default_language=default_language,
+            )
+        except InvalidInquiry as invalid:
+            # "Too fast" is no news to someone who must correct a field anyway: the
+            # token they keep will be old enough by then.
+            if token_problem and token_problem != TokenProblem.TOO_FAST:
+                invalid.errors["form_token"] = token_problem
+            raise
+        if token_problem or not isinstance(token, str):
+            raise InvalidInquiry({"form_token": token_problem or TokenProblem.MISSING})
+
+        if fields.get(HONEYPOT):
+            # Only a bot fills a field nobody can see: it gets a normal-looking answer,
+            # and nothing is stored or sent.
+            log.info("honeypot filled: nothing stored")
+            return self._route(routing, inquiry, now, new_reference())
+
+        # The reference follows from the form token: the same form sent twice (a double
+        # click, a retried request) meets its own first write and gets the same answer.
+        record = self._route(routing, inquiry, now,
+                             reference_from(self.tokens.reference_seed(token)))
+        try:
+            self.store.add(record)
+        except ReferenceTaken:
+            first = self.store.get(record.reference, now)
+            if first is None or first.inquiry != inquiry:
+                raise InvalidInquiry({"form_token": TokenProblem.USED}) from None
+            log.info("inquiry %s sent again with the same form: answered once more",
+                     record.reference)
+            return first
+        log.info("inquiry %s accepted", record.reference)
+        try:
+            self.queue.send(record.reference)
+        except QueueUnavailable:
+            # Stored is accepted: the sweep queues it after its grace period.
+            log.warning("inquiry %s stored but not queued; the sweep will queue it",
+                        record.reference)
+        return record
+
+    def _route(
+        self, routing: RoutingConfig, inquiry: Inquiry, now: datetime, reference: str
+    ) -> InquiryRecord:
+        decision = route_inquiry(routing, inquiry.topic, inquiry.language,
+                                 flensburg_time(now).date())
+        contact = decision.contact
+        return InquiryRecord(
+            reference=reference,
+            received_at=now,
+            inquiry=inquiry,
+            recipient=Recipient(
+                contact_key=contact.key,
+                name=contact.name,
+                email=contact.email,
+                organisation=contact.organisation.name,
+                staff_language=contact.staff_language,
+                cc=decision.topic.cc,
+            ),
+            topic_labels={
+                language: decision.topic.label(language)
+                for language in {contact.staff_language, inquiry.language}
+            },
+            retention_days=decision.topic.retention_days,
+            response_days=decision.topic.response_days,
+            next_steps=(decision.topic.next_steps or {}).get(inquiry.language, ""),
+        )

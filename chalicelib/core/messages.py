@@ -1,0 +1,74 @@
+"""Texts that code (not a template) chooses: field errors and language names.
+
+Kept as English msgids marked with N_ so Babel extracts them into every catalog;
+they are translated at the moment a page or an answer is made.
+"""
+
+from __future__ import annotations
+
+from chalicelib.core.inquiry import ErrorCode, FieldError, TokenProblem
+from chalicelib.core.templating import N_, translate
+
+FIELD_ERRORS: dict[ErrorCode, str] = {
+    FieldError.EMAIL_REQUIRED: N_("Please enter your email address."),
+    FieldError.EMAIL_DISPLAY_NAME: N_(
+        "Please enter only the email address, for example name@example.org."),
+    FieldError.EMAIL_INTERNATIONAL_LOCAL_PART: N_(
+        "We cannot send email to an address with special letters before the @ sign. "
+        "Please use an address with only Latin letters before the @."
+    ),
+    FieldError.INVALID_EMAIL: N_("This email address is not correct. Please check it, "
+                                 "for example name@example.org."),
+    FieldError.TOPIC_REQUIRED: N_("Please choose a topic."),
+    FieldError.UNKNOWN_TOPIC: N_("Please choose one of the topics in the list."),
+    FieldError.MESSAGE_REQUIRED: N_("Please write your message."),
+    FieldError.MESSAGE_TOO_LONG: N_(
+        "Your message is too long. Please use at most 5,000 characters."),
+    FieldError.NAME_TOO_LONG: N_("Your name is too long. Please use at most 200 characters."),
+    FieldError.CONTROL_CHARACTERS: N_("This field contains characters that are not allowed. "
+                             "Please remove them."),
+    FieldError.WRONG_TYPE: N_("Please send this field as text."),
+    FieldError.UNKNOWN_LANGUAGE: N_("Please choose one of the languages of this form."),
+    TokenProblem.MISSING: N_("Something went wrong with the form. Your text is still here. "
+                        "Please press “Send” again."),
+    TokenProblem.INVALID: N_("Something went wrong with the form. Your text is still here. "
+                        "Please press “Send” again."),
+    TokenProblem.EXPIRED: N_("The form was open for a long time. Your text is still here. "
+                        "Please press “Send” again."),
+    TokenProblem.USED: N_("This form was already sent with other text. Your text is still here. "
+                     "Please press “Send” again."),
+    TokenProblem.TOO_FAST: N_(
+        "That was very fast. Please check your entries and press “Send” again."),
+    FieldError.UNREADABLE_FORM: N_("The form data could not be read. Please press “Send” again."),
+    FieldError.DUPLICATE_KEY: N_("The request names a field more than once."),
+    FieldError.INVALID_JSON: N_("The request is not valid JSON."),
+    FieldError.INVALID_ENCODING: N_("The request is not valid UTF-8 text."),
+    FieldError.NOT_AN_OBJECT: N_("The request must be a JSON object."),
+}
+
+# Problems that concern the whole inquiry, not one field.
+UNAVAILABLE = N_("We could not save your inquiry just now. Nothing was sent. "
+                 "Please try again in a few minutes.")
+RATE_LIMITED = N_("You have sent many inquiries in a short time. "
+                  "Please wait a while and try again.")
+TOO_LARGE = N_("Your inquiry is too large to send. Please shorten your message.")
+
+# The resident's language, named in the staff's language: the contact person reads
+# "Sprache: Arabisch" and knows to bring an interpreter.
+LANGUAGE_NAMES: dict[str, str] = {
+    "de": N_("German"),
+    "en": N_("English"),
+    "ar": N_("Arabic"),
+    "uk": N_("Ukrainian"),
+    "ru": N_("Russian"),
+    "fa": N_("Persian (Farsi)"),
+    "tr": N_("Turkish"),
+}
+
+
+def field_error(code: ErrorCode, language: str) -> str:
+    return translate(language, FIELD_ERRORS[code])
+
+
+def language_name(code: str, in_language: str) -> str:
+    return translate(in_language, LANGUAGE_NAMES[code])

@@ -1,0 +1,118 @@
+"""What the use cases need from the outside world, and how it may fail.
+
+Each port is a Protocol that an adapter in chalicelib.aws implements with boto3 and a
+fake in tests/fakes.py implements in memory (one contract suite runs against both).
+The exceptions are the core's own: an adapter translates its backend's errors into
+them, so a use case decides what to do without knowing an AWS error code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import Message
+from typing import Protocol
+
+from chalicelib.core.records import EmailKind, InquiryRecord
+
+Clock = Callable[[], datetime]  # an aware datetime: now
+
+
+class StoreUnavailable(RuntimeError):
+    """The store did not answer as expected; trying again later can help."""
+
+
+class ReferenceTaken(RuntimeError):
+    """Another inquiry already has this reference (astronomically rare)."""
+
+
+class EmailInProgress(RuntimeError):
+    """Another worker is sending this email right now; try again after its lease."""
+
+
+class QueueUnavailable(RuntimeError):
+    """The queue did not take the message; the sweep will queue the inquiry later."""
+
+
+class CounterUnavailable(RuntimeError):
+    """A counter could not be read or written (the rate limit then lets a request pass)."""
+
+
+class SendError(RuntimeError):
+    """The email was not sent."""
+
+    retry_can_help = True
+    alarm = False  # True when a person must act (the account, not the message, is at fault)
+
+
+class SendThrottled(SendError):
+    """The mail service is busy or briefly failing; the same email will go through later."""
+
+
+class SendingPaused(SendError):
+    """Sending is paused or the account suspended: keep the email, tell a person."""
+
+    alarm = True
+
+
+class SendRejected(SendError):
+    """The mail service refuses this email; sending it again will not help."""
+
+    retry_can_help = False
+    alarm = True
+
+
+class InquiryStore(Protocol):
+    """Accepted inquiries and the marks that make each email go out once."""
+
+    def add(self, record: InquiryRecord) -> None:
+        """Write a new inquiry; ReferenceTaken if the reference exists, StoreUnavailable."""
+
+    def get(self, reference: str, now: datetime) -> InquiryRecord | None:
+        """The inquiry, or None if there is none or its retention has passed."""
+
+    def claim_email(
+        self, reference: str, kind: EmailKind, now: datetime, lease: timedelta
+    ) -> bool:
+        """Take the right to send one email for `lease`: False if it was sent or failed
+        for good already; EmailInProgress while another worker holds it."""
+
+    def release_email(self, reference: str, kind: EmailKind) -> None:
+        """Give up a claim after a send that certainly failed, so a retry need not wait."""
+
+    def mark_sent(self, reference: str, kind: EmailKind, message_id: str, now: datetime) -> None:
+        """The email went out: never send it again."""
+
+    def mark_failed(self, reference: str, kind: EmailKind, reason: str, now: datetime) -> None:
+        """The email can never go out (refused for good): never try it again."""
+
+    def mark_delivered(self, reference: str) -> None:
+        """Nothing is left to send: take the inquiry off the sweep's list."""
+
+    def count_sweep(self, reference: str, now: datetime, grace: timedelta, limit: int) -> int:
+        """Record one more sweep of a pending inquiry; how many so far, or 0 to skip it
+        (swept within `grace`, or `limit` times already, or no longer pending)."""
+
+    def stalled(self, received_before: datetime) -> list[str]:
+        """References of inquiries received before the time and not yet fully delivered."""
+
+
+class DeliveryQueue(Protocol):
+    def send(self, reference: str) -> None:
+        """Queue the delivery of an inquiry's emails; QueueUnavailable if it was not taken."""
+
+
+class Mailer(Protocol):
+    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = ()) -> str:
+        """Send a complete MIME message; the mail service's message id, or a SendError."""
+
+
+class Counter(Protocol):
+    """Atomic counters that expire on their own (rate limits, bounce and complaint counts)."""
+
+    def add(self, key: str, field: str, expires_at: int) -> int:
+        """Add one to `field` of the item `key` (created on first use, removed after
+        `expires_at`, Unix seconds); the new count. CounterUnavailable on failure."""
+
+
+RoutingFetch = Callable[[], str]  # the text of a remote routing config, or raise

@@ -1,0 +1,51 @@
+"""The stored shape of an accepted inquiry: what was asked, who receives it, what was sent.
+
+The routing decision is kept with the inquiry, so the emails name the contact person
+and the topic that the resident was shown, even if the routing changes in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from chalicelib.core.inquiry import Inquiry
+
+
+class EmailKind(StrEnum):
+    """The two emails every inquiry leads to, in the order they are sent."""
+
+    STAFF = "staff"
+    RESIDENT = "resident"
+
+
+EMAIL_KINDS = tuple(EmailKind)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """The contact person an inquiry was routed to, as they were when it arrived."""
+
+    contact_key: str
+    name: str
+    email: str
+    organisation: str
+    staff_language: str
+    cc: tuple[str, ...] = ()  # addresses that get a copy of the staff email
+
+
+@dataclass(frozen=True)
+class InquiryRecord:
+    reference: str
+    received_at: datetime
+    inquiry: Inquiry
+    recipient: Recipient
+    topic_labels: Mapping[str, str]  # by language: the staff's and the resident's
+    retention_days: int
+    response_days: int  # working days until an answer, usually
+    next_steps: str  # the topic's "what happens next" in the resident's language, or ""
+    sent: frozenset[EmailKind] = field(default_factory=frozenset)
+    # Emails SES refused for good (retrying cannot help): never tried again.
+    failed: frozenset[EmailKind] = field(default_factory=frozenset)

@@ -1,0 +1,141 @@
+"""The routing model: who receives which inquiry on which day, and why.
+
+Pure frozen data and one decision function. The admin's TOML file is read and
+checked in routing_file.py; the rules here are what `wegweiser route` explains:
+
+1. An unknown topic goes to the fallback topic.
+2. Of the topic's contacts, those absent that day are skipped.
+3. Of those left, the first who speaks the resident's language is chosen, else the first.
+4. If all are absent, the topic's deputy receives the inquiry.
+5. If the deputy is absent too, the fallback topic decides (this is a config problem
+   that `wegweiser check` reports, so it should never happen).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+DEFAULT_RETENTION_DAYS = 180
+DEFAULT_RESPONSE_DAYS = 5
+
+
+@dataclass(frozen=True)
+class Organisation:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    key: str
+    name: str
+    role: str
+    email: str
+    organisation: Organisation
+    staff_language: str  # the language of the emails this person receives
+    languages: tuple[str, ...]  # the languages this person can answer in
+
+
+@dataclass(frozen=True)
+class Absence:
+    contact: str  # a contact key
+    first_day: date
+    last_day: date
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    labels: Mapping[str, str]
+    contacts: tuple[Contact, ...]
+    deputy: Contact | None = None
+    cc: tuple[str, ...] = ()  # addresses that get a copy of the staff email
+    retention_days: int = DEFAULT_RETENTION_DAYS  # then the stored inquiry is deleted
+    response_days: int = DEFAULT_RESPONSE_DAYS  # working days until an answer, usually
+    next_steps: Mapping[str, str] | None = None  # a short "what happens next", by language
+    urgent_hint: Mapping[str, str] | None = None  # shown on the form, by language
+
+    def label(self, language: str) -> str:
+        return self.labels[language]
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """Who the privacy notice names as responsible for the residents' data."""
+
+    controller: Organisation
+    address: str
+    email: str
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    organisations: Mapping[str, Organisation]
+    contacts: Mapping[str, Contact]
+    topics: Mapping[str, Topic]  # in the order the form lists them
+    fallback_topic: str
+    privacy: Privacy
+    absences: tuple[Absence, ...] = ()
+
+    def is_absent(self, contact: Contact, day: date) -> bool:
+        return any(a.contact == contact.key and a.covers(day) for a in self.absences)
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    topic: Topic
+    contact: Contact
+    reasons: tuple[str, ...]  # the rules that decided, in words an admin reads
+
+
+def route_inquiry(
+    config: RoutingConfig, topic_key: str, language: str, on: date
+) -> RoutingDecision:
+    """Choose the contact person for an inquiry about `topic_key`, in `language`, on a day."""
+    reasons: list[str] = []
+    topic = config.topics.get(topic_key)
+    if topic is None:
+        topic = config.topics[config.fallback_topic]
+        reasons.append(f"topic {topic_key!r} does not exist: fallback topic {topic.key!r}")
+    return _choose(config, topic, language, on, reasons, fallen_back=topic_key != topic.key)
+
+
+def _choose(
+    config: RoutingConfig, topic: Topic, language: str, on: date, reasons: list[str],
+    fallen_back: bool,
+) -> RoutingDecision:
+    present = []
+    for contact in topic.contacts:
+        if config.is_absent(contact, on):
+            reasons.append(f"{contact.key} is absent on {on.isoformat()}")
+        else:
+            present.append(contact)
+    if present:
+        speakers = [c for c in present if language in c.languages]
+        if speakers and speakers[0] is not present[0]:
+            contact = speakers[0]
+            reasons.append(f"{contact.key} is the first contact of {topic.key!r} present "
+                           f"who speaks {language}")
+        else:
+            contact = present[0]
+            reasons.append(f"{contact.key} is the first contact of topic {topic.key!r} present")
+        return RoutingDecision(topic, contact, tuple(reasons))
+    deputy = topic.deputy
+    if deputy is not None and not config.is_absent(deputy, on):
+        reasons.append(f"{deputy.key} is the deputy of topic {topic.key!r}")
+        return RoutingDecision(topic, deputy, tuple(reasons))
+    if deputy is not None:
+        reasons.append(f"the deputy {deputy.key} is absent on {on.isoformat()} too")
+    fallback = config.topics[config.fallback_topic]
+    if fallen_back or fallback is topic:
+        # Nobody at all: the first contact still gets it, rather than nobody.
+        reasons.append(f"nobody of {topic.key!r} is present: {topic.contacts[0].key} anyway")
+        return RoutingDecision(topic, topic.contacts[0], tuple(reasons))
+    reasons.append(f"nobody of {topic.key!r} is present: fallback topic {fallback.key!r}")
+    decision = _choose(config, fallback, language, on, reasons, fallen_back=True)
+    return RoutingDecision(topic, decision.contact, decision.reasons)

@@ -1,0 +1,43 @@
+"""Queue again what was stored but not delivered after a grace period.
+
+This covers a queue send that failed after the store's write: the resident already
+has their reference, so the inquiry must still reach both inboxes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from chalicelib.core.ports import Clock, DeliveryQueue, InquiryStore
+
+log = logging.getLogger("wegweiser")
+
+# How often the sweep queues one inquiry again before it gives up (and alarms).
+MAX_SWEEPS = 3
+
+
+@dataclass
+class Sweep:
+    store: InquiryStore
+    queue: DeliveryQueue
+    clock: Clock
+    grace: timedelta
+
+    def requeue_stalled(self) -> int:
+        """Queue again each stalled inquiry, at most MAX_SWEEPS times; how many were queued."""
+        now = self.clock()
+        queued = 0
+        for reference in self.store.stalled(received_before=now - self.grace):
+            sweeps = self.store.count_sweep(reference, now, self.grace, MAX_SWEEPS)
+            if not sweeps:
+                continue
+            self.queue.send(reference)
+            queued += 1
+            if sweeps == MAX_SWEEPS:
+                log.error("ALARM inquiry %s still undelivered: queued again for the last time; "
+                          "see the dead-letter queue", reference)
+        if queued:
+            log.warning("%d stalled inquiries queued again", queued)
+        return queued

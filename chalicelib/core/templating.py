@@ -1,0 +1,82 @@
+"""Templates and translations: one Jinja2 environment per language, built on first use.
+
+Every text a person reads comes from a gettext catalog (locale/<lang>/LC_MESSAGES),
+so a new language is a catalog, not a copy of the templates. English is the source
+language of the catalogs. HTML templates are autoescaped; text templates (the plain
+parts of emails) are not, because they are not HTML.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from chalicelib.core.languages import LANGUAGES
+
+# In the repository and in the deployment zip alike, templates/ and locale/ sit
+# beside app.py (the zip gets them through the vendor/ links).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+LOCALE_DIR = PROJECT_ROOT / "locale"
+SOURCE_LANGUAGE = "en"
+DOMAIN = "messages"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for the catalogs without translating it here."""
+    return message
+
+
+@functools.cache
+def catalog(language: str) -> gettext.NullTranslations:
+    """The compiled catalog of a language; missing catalogs fail loudly, except English."""
+    return gettext.translation(
+        DOMAIN, LOCALE_DIR, languages=[language], fallback=language == SOURCE_LANGUAGE
+    )
+
+
+@functools.cache
+def form_languages() -> tuple[str, ...]:
+    """The languages the pages are offered in: those with a compiled catalog, in table order."""
+    return tuple(
+        code
+        for code in LANGUAGES
+        if code == SOURCE_LANGUAGE or (LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.mo").exists()
+    )
+
+
+def nl2br(text: str) -> Markup:
+    """Escape, then keep line breaks: Outlook ignores CSS white-space, but not <br>."""
+    return Markup("<br>\n").join(escape(line) for line in text.split("\n"))
+
+
+@functools.cache
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # Templates do not change inside a running container: no stat() per render.
+        auto_reload=False,
+    )
+    env.install_gettext_translations(catalog(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["nl2br"] = nl2br
+    env.globals["LANGUAGES"] = LANGUAGES
+    return env
+
+
+def render(template: str, language: str, **context: object) -> str:
+    return environment(language).get_template(template).render(
+        lang=LANGUAGES[language], **context
+    )
+
+
+def translate(language: str, message: str) -> str:
+    return catalog(language).gettext(message)
