@@ -21,8 +21,10 @@ load: $(INSTALLED) catalogs
 bench: $(INSTALLED) catalogs
 	$(BIN)/python -m bench
 
+# Two workers (pytest-xdist): the end-to-end and browser tests share one of them, so they
+# share one `make run` stack and one Chromium; the unit and functional tests spread over both.
 test: $(INSTALLED) catalogs $(CHROMIUM)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # The browser tests drive Debian's Chromium (Playwright's own download cannot work here);
 # Noto fonts so that Arabic and Persian screenshots show letters, not boxes.

@@ -4,7 +4,7 @@ Why it exists: the people who change routing.toml are admins at the city, not
 developers. Without this tool the only way to learn whether an edit is right is
 `make test` (slow, and its failures are tracebacks), and the only way to learn who
 receives an inquiry on a given day, with absences and deputies, is to read
-routing.py. This tool answers both in plain English, with line numbers:
+core/routing.py. This tool answers both in plain English, with line numbers:
 
     wegweiser check [FILE]                      is the file right? every problem, with its line
     wegweiser route --topic T --language L      who receives it, and why

@@ -68,9 +68,3 @@ def s3() -> S3Client:
 def ssm() -> SSMClient:
     # Only a stage whose ROUTING_SOURCE is an SSM parameter uses it.
     return _session().client("ssm", config=_config())
-
-
-def forget_clients() -> None:
-    """Drop the cached clients (tests point the code at a fresh emulator)."""
-    for factory in (_session, dynamodb, sqs, sesv2, s3, ssm):
-        factory.cache_clear()

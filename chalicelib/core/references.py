@@ -1,8 +1,8 @@
 """Inquiry references a person can read aloud on the phone: "K7QM-X3PA".
 
 Eight characters from an alphabet without 0/O, 1/I/L (31 symbols, about 8.5e11
-references); uniqueness is enforced by the conditional write in store.py. A reference
-can be derived from a seed (the form token's), so the same form sent twice — a double
+references); uniqueness is enforced by the store's conditional write. A reference can
+be derived from a seed (the form token's), so the same form sent twice — a double
 click — names the same inquiry.
 """
 

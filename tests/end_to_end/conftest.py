@@ -64,3 +64,11 @@ def phone(browser: Browser, runner: Runner) -> Iterator[BrowserSession]:
     origin = runner.form_url.rstrip("/")
     foreign = [url for url in requested if not url.startswith(origin + "/")]
     assert foreign == [], f"the page requested other hosts: {foreign}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs two workers), every end-to-end and browser
+    test goes to the same worker, so they share one `make run` stack and one Chromium."""
+    for item in items:
+        if "end_to_end" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("stack"))

@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+# One worker packages once for every test here (`make test` runs two xdist workers).
+pytestmark = pytest.mark.xdist_group("package")
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MAX_ZIP_BYTES = 2 * 1024 * 1024
 
