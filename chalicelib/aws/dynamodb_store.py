@@ -174,6 +174,12 @@ class DynamoDBInquiryStore:
             return 0
         return int(answer["Attributes"]["sweeps"]["N"])
 
+    def release_sweep(self, reference: str) -> None:
+        # "Swept long ago": the next sweep may count it again at once.
+        self._update(reference, "SET swept_at = :long_ago ADD sweeps :minus_one", {},
+                     {":long_ago": {"S": datetime.fromtimestamp(0, UTC).isoformat()},
+                      ":minus_one": {"N": "-1"}})
+
     def stalled(self, received_before: datetime) -> list[str]:
         """References of inquiries received before the time and not yet fully delivered."""
         references: list[str] = []
@@ -201,7 +207,9 @@ class DynamoDBInquiryStore:
         names: dict[str, str],
         values: dict[str, AttributeValueTypeDef] | None = None,
     ) -> None:
-        extra = {"ExpressionAttributeValues": values} if values else {}
+        extra: dict[str, object] = {"ExpressionAttributeValues": values} if values else {}
+        if names:
+            extra["ExpressionAttributeNames"] = names
         try:
             with _dynamodb_errors():
                 self._client.update_item(
@@ -209,7 +217,6 @@ class DynamoDBInquiryStore:
                     Key=_key(reference),
                     UpdateExpression=expression,
                     ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeNames=names,
                     **extra,  # type: ignore[arg-type]
                 )
         except _ConditionFailed as gone:

@@ -1,7 +1,7 @@
 """What the use cases need from the outside world, and how it may fail.
 
 Each port is a Protocol that an adapter in chalicelib.aws implements with boto3 and a
-fake in tests/fakes.py implements in memory (one contract suite runs against both).
+fake in tests/support/fakes.py implements in memory (one contract suite runs against both).
 The exceptions are the core's own: an adapter translates its backend's errors into
 them, so a use case decides what to do without knowing an AWS error code.
 """
@@ -92,6 +92,9 @@ class InquiryStore(Protocol):
     def count_sweep(self, reference: str, now: datetime, grace: timedelta, limit: int) -> int:
         """Record one more sweep of a pending inquiry; how many so far, or 0 to skip it
         (swept within `grace`, or `limit` times already, or no longer pending)."""
+
+    def release_sweep(self, reference: str) -> None:
+        """The sweep could not queue the inquiry after all: that sweep does not count."""
 
     def stalled(self, received_before: datetime) -> list[str]:
         """References of inquiries received before the time and not yet fully delivered."""

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from chalicelib.core.ports import Clock, DeliveryQueue, InquiryStore
+from chalicelib.core.ports import Clock, DeliveryQueue, InquiryStore, QueueUnavailable
 
 log = logging.getLogger("wegweiser")
 
@@ -26,14 +26,25 @@ class Sweep:
     grace: timedelta
 
     def requeue_stalled(self) -> int:
-        """Queue again each stalled inquiry, at most MAX_SWEEPS times; how many were queued."""
+        """Queue again each stalled inquiry, at most MAX_SWEEPS times; how many were queued.
+
+        QueueUnavailable propagates (the schedule's run fails, and the next run tries
+        again), after giving back the sweep it could not use: an inquiry that is stalled
+        because the queue was down must not use up its sweeps while it stays down.
+        """
         now = self.clock()
         queued = 0
         for reference in self.store.stalled(received_before=now - self.grace):
             sweeps = self.store.count_sweep(reference, now, self.grace, MAX_SWEEPS)
             if not sweeps:
                 continue
-            self.queue.send(reference)
+            try:
+                self.queue.send(reference)
+            except QueueUnavailable:
+                self.store.release_sweep(reference)
+                log.error("ALARM the sweep cannot queue stalled inquiries: the delivery queue "
+                          "is unavailable (%d queued before it failed)", queued)
+                raise
             queued += 1
             if sweeps == MAX_SWEEPS:
                 log.error("ALARM inquiry %s still undelivered: queued again for the last time; "

@@ -1,0 +1,394 @@
+"""One contract for each storage port, run against the in-memory fake and the DynamoDB
+adapter on moto alike: what the unit tests of the use cases rely on in the fake is
+what the service gets from DynamoDB, so the fake cannot drift from the real store.
+
+Every call gets its `now` from the test, so leases and grace periods are crossed by
+choosing a later time, never by waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.aws import clients as aws_clients
+from chalicelib.aws.counters import DynamoDBCounter
+from chalicelib.aws.dynamodb_store import DynamoDBInquiryStore
+from chalicelib.core.inquiry import Inquiry
+from chalicelib.core.ports import (
+    Counter,
+    EmailInProgress,
+    InquiryStore,
+    ReferenceTaken,
+    StoreUnavailable,
+)
+from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
+from tests.support.fakes import InMemoryCounter, InMemoryInquiryStore
+
+STAFF, RESIDENT = EmailKind.STAFF, EmailKind.RESIDENT
+LEASE = timedelta(seconds=60)
+GRACE = timedelta(minutes=10)
+LIMIT = 3
+# A whole second near the real time: the store works in whole seconds, and an item
+# that the emulator might expire on its own would be one of years ago.
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+BACKENDS = [pytest.param("in-memory", id="fake"), pytest.param("dynamodb", id="dynamodb")]
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> InquiryStore:
+    if request.param == "in-memory":
+        return InMemoryInquiryStore()
+    aws = request.getfixturevalue("aws")
+    return DynamoDBInquiryStore(aws_clients.dynamodb(), aws.settings.table_name)
+
+
+@pytest.fixture(params=BACKENDS)
+def counter(request: pytest.FixtureRequest) -> Counter:
+    if request.param == "in-memory":
+        return InMemoryCounter()
+    aws = request.getfixturevalue("aws")
+    return DynamoDBCounter(aws_clients.dynamodb(), aws.settings.table_name)
+
+
+def inquiry_record(
+    reference: str = "K7QM-X3PA",
+    *,
+    received_at: datetime = NOW,
+    retention_days: int = 180,
+    message: str = "Gibt es einen Kita-Platz?",
+) -> InquiryRecord:
+    return InquiryRecord(
+        reference=reference,
+        received_at=received_at,
+        inquiry=Inquiry(email="zoe@example.org", topic="education", message=message,
+                        name="Zoë", language="en"),
+        recipient=Recipient(
+            contact_key="anna-meier",
+            name="Anna Meier",
+            email="info@integration-flensburg.de",
+            organisation="Integration in Flensburg e.V.",
+            staff_language="de",
+            cc=("team@example.org",),
+        ),
+        topic_labels={"de": "Bildung", "en": "Education"},
+        retention_days=retention_days,
+        response_days=5,
+        next_steps="Wir melden uns.",
+    )
+
+
+def stored(
+    store: InquiryStore,
+    reference: str = "K7QM-X3PA",
+    *,
+    received_at: datetime = NOW,
+    retention_days: int = 180,
+) -> InquiryRecord:
+    """An inquiry, added to the store."""
+    record = inquiry_record(reference, received_at=received_at, retention_days=retention_days)
+    store.add(record)
+    return record
+
+
+def marks(store: InquiryStore, reference: str, now: datetime = NOW) -> tuple[set[str], set[str]]:
+    """(sent, failed) as the store reports them."""
+    record = store.get(reference, now)
+    assert record is not None
+    return set(record.sent), set(record.failed)
+
+
+# add and get
+
+
+def test_an_added_inquiry_reads_back_as_it_was_with_nothing_sent(store: InquiryStore) -> None:
+    record = stored(store)
+
+    assert store.get(record.reference, NOW) == record
+    assert marks(store, record.reference) == (set(), set())
+
+
+def test_a_reference_cannot_be_added_twice_and_the_first_inquiry_stays(
+    store: InquiryStore,
+) -> None:
+    first = stored(store)
+
+    with pytest.raises(ReferenceTaken):
+        store.add(inquiry_record(message="Etwas ganz anderes"))
+
+    assert store.get(first.reference, NOW) == first
+
+
+def test_the_marks_of_a_record_passed_to_add_are_not_stored(store: InquiryStore) -> None:
+    record = replace(inquiry_record(), sent=frozenset({STAFF}), failed=frozenset({RESIDENT}))
+    store.add(record)
+
+    assert marks(store, record.reference) == (set(), set())
+
+
+def test_an_unknown_reference_reads_as_none(store: InquiryStore) -> None:
+    assert store.get("ZZZZ-ZZZZ", NOW) is None
+
+
+def test_an_inquiry_is_never_returned_once_its_retention_has_passed(
+    store: InquiryStore,
+) -> None:
+    record = stored(store, received_at=NOW - timedelta(days=7), retention_days=7)
+
+    assert store.get(record.reference, NOW - timedelta(seconds=1)) == record
+    assert store.get(record.reference, NOW) is None
+    assert store.get(record.reference, NOW + timedelta(days=1)) is None
+
+
+# claim_email, release_email, mark_sent, mark_failed
+
+
+def test_a_claimed_email_is_in_progress_for_another_worker_until_the_lease_runs_out(
+    store: InquiryStore,
+) -> None:
+    record = stored(store)
+    assert store.claim_email(record.reference, STAFF, NOW, LEASE) is True
+
+    with pytest.raises(EmailInProgress):
+        store.claim_email(record.reference, STAFF, NOW, LEASE)
+    with pytest.raises(EmailInProgress):
+        store.claim_email(record.reference, STAFF, NOW + LEASE - timedelta(seconds=1), LEASE)
+    assert store.claim_email(record.reference, STAFF, NOW + LEASE + timedelta(seconds=1),
+                             LEASE) is True
+
+
+def test_each_of_the_two_emails_has_its_own_lease(store: InquiryStore) -> None:
+    record = stored(store)
+    store.claim_email(record.reference, STAFF, NOW, LEASE)
+
+    assert store.claim_email(record.reference, RESIDENT, NOW, LEASE) is True
+
+
+def test_a_taken_over_lease_is_in_progress_again_for_its_full_length(
+    store: InquiryStore,
+) -> None:
+    record = stored(store)
+    store.claim_email(record.reference, STAFF, NOW, LEASE)
+    later = NOW + LEASE + timedelta(seconds=1)
+    store.claim_email(record.reference, STAFF, later, LEASE)
+
+    with pytest.raises(EmailInProgress):
+        store.claim_email(record.reference, STAFF, later + LEASE - timedelta(seconds=1), LEASE)
+
+
+def test_a_released_email_can_be_claimed_again_at_once(store: InquiryStore) -> None:
+    record = stored(store)
+    store.claim_email(record.reference, STAFF, NOW, LEASE)
+
+    store.release_email(record.reference, STAFF)
+
+    assert store.claim_email(record.reference, STAFF, NOW, LEASE) is True
+
+
+def test_releasing_an_email_nobody_holds_changes_nothing(store: InquiryStore) -> None:
+    record = stored(store)
+
+    store.release_email(record.reference, STAFF)
+
+    assert store.claim_email(record.reference, STAFF, NOW, LEASE) is True
+
+
+def test_a_sent_email_is_never_claimed_again_even_after_its_lease(
+    store: InquiryStore,
+) -> None:
+    record = stored(store)
+    store.claim_email(record.reference, STAFF, NOW, LEASE)
+
+    store.mark_sent(record.reference, STAFF, "ses-1", NOW)
+
+    assert marks(store, record.reference) == ({STAFF}, set())
+    assert store.claim_email(record.reference, STAFF, NOW, LEASE) is False
+    assert store.claim_email(record.reference, STAFF, NOW + 10 * LEASE, LEASE) is False
+    assert store.claim_email(record.reference, RESIDENT, NOW, LEASE) is True
+
+
+def test_a_failed_email_is_never_claimed_again(store: InquiryStore) -> None:
+    record = stored(store)
+    store.claim_email(record.reference, RESIDENT, NOW, LEASE)
+
+    store.mark_failed(record.reference, RESIDENT, "MessageRejected", NOW)
+
+    assert marks(store, record.reference) == (set(), {RESIDENT})
+    assert store.claim_email(record.reference, RESIDENT, NOW, LEASE) is False
+    assert store.claim_email(record.reference, RESIDENT, NOW + 10 * LEASE, LEASE) is False
+    assert store.claim_email(record.reference, STAFF, NOW, LEASE) is True
+
+
+def test_an_email_marked_sent_without_a_claim_is_sent(store: InquiryStore) -> None:
+    record = stored(store)
+
+    store.mark_sent(record.reference, RESIDENT, "ses-2", NOW)
+
+    assert marks(store, record.reference) == ({RESIDENT}, set())
+    assert store.claim_email(record.reference, RESIDENT, NOW, LEASE) is False
+
+
+def test_both_emails_can_be_marked(store: InquiryStore) -> None:
+    record = stored(store)
+
+    store.mark_sent(record.reference, STAFF, "ses-1", NOW)
+    store.mark_failed(record.reference, RESIDENT, "MessageRejected", NOW)
+
+    assert marks(store, record.reference) == ({STAFF}, {RESIDENT})
+
+
+def test_an_email_of_an_unknown_inquiry_cannot_be_claimed(store: InquiryStore) -> None:
+    assert store.claim_email("ZZZZ-ZZZZ", STAFF, NOW, LEASE) is False
+
+
+def test_an_expired_inquiry_held_by_a_worker_is_not_in_progress(store: InquiryStore) -> None:
+    record = stored(store, received_at=NOW - timedelta(days=7), retention_days=7)
+    store.claim_email(record.reference, STAFF, NOW - timedelta(seconds=10), LEASE)
+
+    assert store.claim_email(record.reference, STAFF, NOW, LEASE) is False
+
+
+GONE = "ZZZZ-ZZZZ"
+MARKS: dict[str, Callable[[InquiryStore], None]] = {
+    "release_email": lambda store: store.release_email(GONE, STAFF),
+    "mark_sent": lambda store: store.mark_sent(GONE, STAFF, "ses-1", NOW),
+    "mark_failed": lambda store: store.mark_failed(GONE, STAFF, "MessageRejected", NOW),
+    "mark_delivered": lambda store: store.mark_delivered(GONE),
+}
+
+
+@pytest.mark.parametrize("mark", MARKS.values(), ids=MARKS.keys())
+def test_a_mark_on_an_inquiry_that_is_gone_is_store_unavailable(
+    store: InquiryStore, mark: Callable[[InquiryStore], None]
+) -> None:
+    with pytest.raises(StoreUnavailable):
+        mark(store)
+
+    assert store.get(GONE, NOW) is None, "a mark does not create an inquiry"
+
+
+# stalled, mark_delivered, count_sweep
+
+
+def test_stalled_lists_pending_inquiries_received_before_the_time_oldest_first(
+    store: InquiryStore,
+) -> None:
+    newer = stored(store, reference="BBBB-BBBB", received_at=NOW - timedelta(minutes=20))
+    older = stored(store, reference="AAAA-AAAA", received_at=NOW - timedelta(minutes=30))
+    stored(store, reference="CCCC-CCCC", received_at=NOW - timedelta(minutes=5))
+    stored(store, reference="DDDD-DDDD", received_at=NOW - GRACE)
+
+    assert store.stalled(received_before=NOW - GRACE) == [older.reference, newer.reference]
+
+
+def test_a_delivered_inquiry_is_off_the_stalled_list(store: InquiryStore) -> None:
+    delivered = stored(store, reference="AAAA-AAAA", received_at=NOW - timedelta(hours=1))
+    waiting = stored(store, reference="BBBB-BBBB", received_at=NOW - timedelta(hours=1))
+
+    store.mark_delivered(delivered.reference)
+
+    assert store.stalled(received_before=NOW) == [waiting.reference]
+    assert store.get(delivered.reference, NOW) == delivered, "kept until its retention ends"
+
+
+def test_sent_marks_alone_do_not_take_an_inquiry_off_the_stalled_list(
+    store: InquiryStore,
+) -> None:
+    record = stored(store, received_at=NOW - timedelta(hours=1))
+
+    store.mark_sent(record.reference, STAFF, "ses-1", NOW)
+    store.mark_sent(record.reference, RESIDENT, "ses-2", NOW)
+
+    assert store.stalled(received_before=NOW) == [record.reference]
+
+
+def test_nothing_is_stalled_in_an_empty_store(store: InquiryStore) -> None:
+    assert store.stalled(received_before=NOW) == []
+
+
+def test_the_sweep_counts_each_inquiry_up_to_the_limit_once_per_grace_period(
+    store: InquiryStore,
+) -> None:
+    record = stored(store, received_at=NOW - timedelta(hours=1))
+    step = GRACE + timedelta(seconds=1)
+
+    counts = [store.count_sweep(record.reference, NOW + n * step, GRACE, LIMIT)
+              for n in range(LIMIT + 2)]
+
+    assert counts == [1, 2, 3, 0, 0]
+
+
+def test_the_sweep_skips_an_inquiry_swept_within_the_grace_period(
+    store: InquiryStore,
+) -> None:
+    record = stored(store, received_at=NOW - timedelta(hours=1))
+    assert store.count_sweep(record.reference, NOW, GRACE, LIMIT) == 1
+
+    assert store.count_sweep(record.reference, NOW, GRACE, LIMIT) == 0
+    assert store.count_sweep(record.reference, NOW + GRACE - timedelta(seconds=1),
+                             GRACE, LIMIT) == 0
+    assert store.count_sweep(record.reference, NOW + GRACE + timedelta(seconds=1),
+                             GRACE, LIMIT) == 2
+
+
+def test_the_sweep_counts_each_inquiry_on_its_own(store: InquiryStore) -> None:
+    first = stored(store, reference="AAAA-AAAA", received_at=NOW - timedelta(hours=1))
+    second = stored(store, reference="BBBB-BBBB", received_at=NOW - timedelta(hours=1))
+    store.count_sweep(first.reference, NOW, GRACE, LIMIT)
+
+    assert store.count_sweep(second.reference, NOW, GRACE, LIMIT) == 1
+
+
+def test_the_sweep_skips_a_delivered_or_unknown_inquiry(store: InquiryStore) -> None:
+    record = stored(store, received_at=NOW - timedelta(hours=1))
+    store.mark_delivered(record.reference)
+
+    assert store.count_sweep(record.reference, NOW, GRACE, LIMIT) == 0
+    assert store.count_sweep("ZZZZ-ZZZZ", NOW, GRACE, LIMIT) == 0
+    assert store.get("ZZZZ-ZZZZ", NOW) is None, "counting does not create an inquiry"
+
+
+def test_a_released_sweep_does_not_count_and_the_next_sweep_may_count_at_once(
+    store: InquiryStore,
+) -> None:
+    record = stored(store, received_at=NOW - timedelta(hours=1))
+    assert store.count_sweep(record.reference, NOW, GRACE, LIMIT) == 1
+    assert store.count_sweep(record.reference, NOW + 2 * GRACE, GRACE, LIMIT) == 2
+
+    store.release_sweep(record.reference)
+
+    assert store.count_sweep(record.reference, NOW + 2 * GRACE, GRACE, LIMIT) == 2, (
+        "the released sweep gave its count back and does not wait a grace period")
+
+
+def test_an_inquiry_swept_to_the_limit_stays_on_the_stalled_list(store: InquiryStore) -> None:
+    record = stored(store, received_at=NOW - timedelta(hours=1))
+    for n in range(LIMIT):
+        store.count_sweep(record.reference, NOW + n * 2 * GRACE, GRACE, LIMIT)
+
+    assert store.stalled(received_before=NOW) == [record.reference]
+
+
+# The counter
+
+
+def test_a_counter_counts_up_from_one(counter: Counter) -> None:
+    expires_at = int(NOW.timestamp()) + 3600
+
+    assert [counter.add("rate#abc#1", "hits", expires_at) for _ in range(3)] == [1, 2, 3]
+
+
+def test_separate_keys_and_fields_are_counted_separately(counter: Counter) -> None:
+    expires_at = int(NOW.timestamp()) + 3600
+    counter.add("rate#abc#1", "hits", expires_at)
+    counter.add("rate#abc#1", "hits", expires_at)
+
+    assert counter.add("rate#xyz#1", "hits", expires_at) == 1
+    assert counter.add("rate#abc#2", "hits", expires_at) == 1
+    assert counter.add("rate#abc#1", "bounces", expires_at) == 1
+    assert counter.add("rate#abc#1", "hits", expires_at) == 3
+

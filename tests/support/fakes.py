@@ -1,0 +1,263 @@
+"""In-memory stand-ins for the core's ports (chalicelib/core/ports.py), for unit tests.
+
+The use cases are tested with these instead of moto: no server, no network, a whole
+test in a millisecond. Each fake behaves as its AWS adapter does, down to the edge
+cases (a lease that runs out, an expired inquiry that is never returned, a sweep
+counted at most `limit` times); tests/functional/test_store_contract.py runs one
+suite against the fake and the adapter alike, so the two cannot drift apart.
+
+Each fake also records what happened (what was stored, queued, sent) for a test to
+check, and can be told to fail as its service would: the store and the counter go
+unavailable, the queue refuses messages, the mailer follows a plan of send errors.
+Hand-written on purpose: no mocks, so a test reads as what a person would check.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from email.message import Message
+from typing import TYPE_CHECKING
+
+from chalicelib.core.ports import (
+    CounterUnavailable,
+    EmailInProgress,
+    QueueUnavailable,
+    ReferenceTaken,
+    SendError,
+    StoreUnavailable,
+)
+from chalicelib.core.records import EmailKind, InquiryRecord
+
+if TYPE_CHECKING:
+    from chalicelib.core.ports import Counter, DeliveryQueue, InquiryStore, Mailer
+
+
+def _seconds(moment: datetime) -> int:
+    """Unix seconds, truncated, as the DynamoDB store writes its numbers."""
+    return int(moment.timestamp())
+
+
+@dataclass
+class StoredInquiry:
+    """One inquiry as the fake store holds it: the record as added, and its marks."""
+
+    record: InquiryRecord
+    expires_at: int  # Unix seconds; from then on the inquiry is gone for `get`
+    pending: bool = True  # on the sweep's list until mark_delivered
+    leases: dict[EmailKind, int] = field(default_factory=dict)  # held until, Unix seconds
+    message_ids: dict[EmailKind, str] = field(default_factory=dict)  # the sent emails
+    failures: dict[EmailKind, str] = field(default_factory=dict)  # refused for good: why
+    sweeps: int = 0
+    swept_at: datetime | None = None
+
+
+class InMemoryInquiryStore:
+    """The InquiryStore port in a dict, with DynamoDBInquiryStore's semantics.
+
+    Set `unavailable` to make every call raise StoreUnavailable, as an outage would.
+    """
+
+    def __init__(self) -> None:
+        self.inquiries: dict[str, StoredInquiry] = {}
+        self.unavailable = False
+
+    def entry(self, reference: str) -> StoredInquiry:
+        """Everything stored for one inquiry (KeyError if none): what a test checks."""
+        return self.inquiries[reference]
+
+    def add(self, record: InquiryRecord) -> None:
+        """Keep a new inquiry, without marks; ReferenceTaken if the reference exists."""
+        self._answer()
+        if record.reference in self.inquiries:
+            raise ReferenceTaken(record.reference)
+        expires = record.received_at + timedelta(days=record.retention_days)
+        self.inquiries[record.reference] = StoredInquiry(
+            record=replace(record, sent=frozenset(), failed=frozenset()),
+            expires_at=_seconds(expires),
+        )
+
+    def get(self, reference: str, now: datetime) -> InquiryRecord | None:
+        """The inquiry with its marks, or None if there is none or it has expired."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None or stored.expires_at <= now.timestamp():
+            return None
+        return replace(stored.record, sent=frozenset(stored.message_ids),
+                       failed=frozenset(stored.failures))
+
+    def claim_email(
+        self, reference: str, kind: EmailKind, now: datetime, lease: timedelta
+    ) -> bool:
+        """Hold the email for `lease`; False if sent or refused, EmailInProgress if held."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None or kind in stored.message_ids or kind in stored.failures:
+            return False
+        held_until = stored.leases.get(kind)
+        if held_until is not None and not held_until < _seconds(now):
+            if self.get(reference, now) is None:
+                return False  # as the adapter: an expired inquiry is not in progress
+            raise EmailInProgress(f"{reference} {kind}")
+        stored.leases[kind] = _seconds(now + lease)
+        return True
+
+    def release_email(self, reference: str, kind: EmailKind) -> None:
+        """Drop the lease, so a retry need not wait for it."""
+        self._existing(reference).leases.pop(kind, None)
+
+    def mark_sent(self, reference: str, kind: EmailKind, message_id: str, now: datetime) -> None:
+        """Remember the email as sent (with its message id); its lease ends."""
+        stored = self._existing(reference)
+        stored.message_ids[kind] = message_id
+        stored.leases.pop(kind, None)
+
+    def mark_failed(self, reference: str, kind: EmailKind, reason: str, now: datetime) -> None:
+        """Remember the email as refused for good, and why; its lease ends."""
+        stored = self._existing(reference)
+        stored.failures[kind] = reason
+        stored.leases.pop(kind, None)
+
+    def mark_delivered(self, reference: str) -> None:
+        """Take the inquiry off the sweep's list."""
+        self._existing(reference).pending = False
+
+    def count_sweep(self, reference: str, now: datetime, grace: timedelta, limit: int) -> int:
+        """One more sweep of a pending inquiry; the count, or 0 to skip it."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None or not stored.pending:
+            return 0
+        if stored.sweeps and (
+            stored.sweeps >= limit
+            or (stored.swept_at is not None and not stored.swept_at < now - grace)
+        ):
+            return 0
+        stored.sweeps += 1
+        stored.swept_at = now
+        return stored.sweeps
+
+    def release_sweep(self, reference: str) -> None:
+        """That sweep does not count; the next may count it again at once."""
+        self._answer()
+        stored = self._existing(reference)
+        stored.sweeps -= 1
+        stored.swept_at = None
+
+    def stalled(self, received_before: datetime) -> list[str]:
+        """Pending inquiries received before the time, oldest first."""
+        self._answer()
+        waiting = [stored.record for stored in self.inquiries.values()
+                   if stored.pending and stored.record.received_at < received_before]
+        return [record.reference for record in sorted(waiting, key=lambda r: r.received_at)]
+
+    def _answer(self) -> None:
+        if self.unavailable:
+            raise StoreUnavailable("the in-memory store is switched off")
+
+    def _existing(self, reference: str) -> StoredInquiry:
+        """The inquiry for a mark; StoreUnavailable if it is gone, as the adapter says."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None:
+            raise StoreUnavailable(f"inquiry {reference} is gone")
+        return stored
+
+
+class RecordingQueue:
+    """The DeliveryQueue port as a list of the references queued, in order.
+
+    Set `unavailable` to make `send` raise QueueUnavailable (and queue nothing).
+    """
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.unavailable = False
+
+    def send(self, reference: str) -> None:
+        """Queue the reference, or raise QueueUnavailable."""
+        if self.unavailable:
+            raise QueueUnavailable("the recording queue is switched off")
+        self.sent.append(reference)
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One email the fake mailer sent."""
+
+    message: Message
+    to: str
+    cc: tuple[str, ...]
+    message_id: str
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+
+class RecordingMailer:
+    """The Mailer port that keeps what it sends; it fails as planned.
+
+    Each send takes the next fault of the plan: a SendError is raised (and nothing
+    sent), None sends. Once the plan is used up, every send succeeds.
+    """
+
+    def __init__(self, faults: Iterable[SendError | None] = ()) -> None:
+        self.faults: list[SendError | None] = list(faults)
+        self.sent: list[SentMessage] = []
+        self.attempts: list[str] = []  # the `to` of every send, successful or not
+        self._ids = itertools.count(1)
+
+    def plan(self, *faults: SendError | None) -> None:
+        """Add faults to the end of the plan."""
+        self.faults.extend(faults)
+
+    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = ()) -> str:
+        """Send, or raise the next planned SendError; the new message id."""
+        self.attempts.append(to)
+        fault = self.faults.pop(0) if self.faults else None
+        if fault is not None:
+            raise fault
+        message_id = f"fake-message-{next(self._ids)}"
+        self.sent.append(SentMessage(message, to, tuple(cc), message_id))
+        return message_id
+
+    @property
+    def recipients(self) -> list[str]:
+        """The `to` of each sent email, in the order they went out."""
+        return [sent.to for sent in self.sent]
+
+
+class InMemoryCounter:
+    """The Counter port in a dict, as DynamoDBCounter counts: per key and field.
+
+    Like the table before its TTL process runs, a count is not reset at `expires_at`
+    (the port has no clock); the callers put their time window into the key.
+    Set `unavailable` to make `add` raise CounterUnavailable.
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str], int] = {}
+        self.expires_at: dict[str, int] = {}
+        self.unavailable = False
+
+    def add(self, key: str, field: str, expires_at: int) -> int:
+        """Add one to the key's field; the new count."""
+        if self.unavailable:
+            raise CounterUnavailable("the in-memory counter is switched off")
+        count = self.counts.get((key, field), 0) + 1
+        self.counts[key, field] = count
+        self.expires_at[key] = expires_at
+        return count
+
+
+if TYPE_CHECKING:
+
+    def _the_fakes_implement_the_ports(
+        store: InMemoryInquiryStore, queue: RecordingQueue, mailer: RecordingMailer,
+        counter: InMemoryCounter,
+    ) -> tuple[InquiryStore, DeliveryQueue, Mailer, Counter]:
+        """mypy checks each fake against its Protocol here."""
+        return store, queue, mailer, counter
