@@ -259,8 +259,11 @@ class _Checker:
         for index, entry in enumerate(entries):
             path = f"absences[{index}]"
             where = f"absence {index + 1}"
-            if not isinstance(entry, dict) or not self.keys(
-                    path, where, entry, {"contact", "first_day", "last_day"}, {"note"}):
+            if not isinstance(entry, dict):
+                self.problem(path, f"{where}: {entry!r} is not an [[absences]] table",
+                             "contact, first_day and last_day, each on a line of its own")
+                continue
+            if not self.keys(path, where, entry, {"contact", "first_day", "last_day"}, {"note"}):
                 continue
             contact = self.contact(f"{path}.contact", entry["contact"], contacts)
             first, last = entry["first_day"], entry["last_day"]

@@ -49,7 +49,9 @@ class StoredInquiry:
     pending: bool = True  # on the sweep's list until mark_delivered
     leases: dict[EmailKind, int] = field(default_factory=dict)  # held until, Unix seconds
     message_ids: dict[EmailKind, str] = field(default_factory=dict)  # the sent emails
+    sent_at: dict[EmailKind, datetime] = field(default_factory=dict)
     failures: dict[EmailKind, str] = field(default_factory=dict)  # refused for good: why
+    failed_at: dict[EmailKind, datetime] = field(default_factory=dict)
     sweeps: int = 0
     swept_at: datetime | None = None
 
@@ -112,12 +114,14 @@ class InMemoryInquiryStore:
         """Remember the email as sent (with its message id); its lease ends."""
         stored = self._existing(reference)
         stored.message_ids[kind] = message_id
+        stored.sent_at[kind] = now
         stored.leases.pop(kind, None)
 
     def mark_failed(self, reference: str, kind: EmailKind, reason: str, now: datetime) -> None:
         """Remember the email as refused for good, and why; its lease ends."""
         stored = self._existing(reference)
         stored.failures[kind] = reason
+        stored.failed_at[kind] = now
         stored.leases.pop(kind, None)
 
     def mark_delivered(self, reference: str) -> None:

@@ -119,6 +119,9 @@ def test_a_delivered_inquiry_has_both_emails_marked_and_is_off_the_sweeps_list(
 
     assert store.entry(REFERENCE).message_ids == {
         STAFF: mailer.sent[0].message_id, RESIDENT: mailer.sent[1].message_id}
+    sent_at = store.entry(REFERENCE).sent_at
+    assert set(sent_at) == {STAFF, RESIDENT}
+    assert all(clock() - at < timedelta(seconds=5) for at in sent_at.values()), "marked now"
     assert store.entry(REFERENCE).leases == {}
     assert still_to_sweep(store, clock) == []
 
@@ -247,6 +250,8 @@ def test_an_email_refused_for_good_is_marked_failed_with_an_alarm_and_the_other_
 
     assert mailer.recipients == [delivered_to]
     assert store.entry(REFERENCE).failures == {refused: "MessageRejected"}
+    (failed_at,) = store.entry(REFERENCE).failed_at.values()
+    assert clock() - failed_at < timedelta(seconds=5), "marked now"
     assert len(alarms(caplog)) == 1
     assert REFERENCE in alarms(caplog)[0]
     assert still_to_sweep(store, clock) == []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from html import escape
 from html.parser import HTMLParser
 
 import pytest
@@ -211,6 +213,16 @@ def test_the_staff_html_shows_the_message_escaped_in_a_dir_auto_element(language
     # Unescaped by the parser, the text a reader sees is the message as written.
     for line in MESSAGE.split("\n"):
         assert line in auto_text
+
+
+def test_the_staff_html_shows_each_line_of_the_message_on_a_line_of_its_own() -> None:
+    # Outlook ignores CSS white-space: only a <br> (of any case) breaks the line.
+    html = part(staff_email("de"), "text/html")
+    shown = re.search(r'<div dir="auto"[^>]*>(.*?)</div>', html, re.DOTALL)
+
+    assert shown is not None
+    assert re.split(r"<br>\n", shown.group(1), flags=re.IGNORECASE) == [
+        escape(line, quote=False) for line in MESSAGE.split("\n")]
 
 
 def test_a_name_with_markup_is_escaped_in_the_staff_html() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from chalicelib.core.form_token import MAX_AGE_SECONDS, FormTokens
@@ -27,6 +29,11 @@ def test_a_token_has_a_timestamp_a_nonce_and_a_signature(token: str) -> None:
     assert issued_at == str(int(ISSUED_AT * 1000)), "milliseconds since the epoch"
     assert nonce
     assert signature
+
+
+def test_a_token_is_made_only_of_url_safe_symbols_without_padding(tokens: FormTokens) -> None:
+    for _ in range(20):
+        assert re.fullmatch(r"[0-9]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}", tokens.issue(ISSUED_AT))
 
 
 def test_two_tokens_issued_in_the_same_second_differ(tokens: FormTokens) -> None:
@@ -141,3 +148,30 @@ def test_an_empty_token_is_refused_as_missing(tokens: FormTokens) -> None:
 )
 def test_garbage_is_refused_as_invalid(tokens: FormTokens, garbage: str) -> None:
     assert tokens.problem(garbage, ISSUED_AT + 60) == "token_invalid"
+
+
+def test_the_same_form_gives_the_same_reference_seed_and_another_form_another(
+    tokens: FormTokens, token: str
+) -> None:
+    # The seed names the inquiry: a form sent twice must name the same one.
+    seed = tokens.reference_seed(token)
+
+    assert len(seed) >= 8
+    assert tokens.reference_seed(token) == seed
+    assert tokens.reference_seed(tokens.issue(ISSUED_AT)) != seed
+
+
+def test_the_seed_follows_the_forms_nonce_not_its_time_or_signature(
+    tokens: FormTokens, token: str
+) -> None:
+    issued_at, nonce, signature = token.split(".")
+
+    assert tokens.reference_seed(f"{int(issued_at) + 5}.{nonce}.x{signature}") == (
+        tokens.reference_seed(token))
+
+
+def test_another_stage_derives_another_seed_from_the_same_token(token: str) -> None:
+    other_stage = FormTokens(secret=b"another-stage-secret", min_fill_seconds=MIN_FILL)
+
+    assert other_stage.reference_seed(token) != FormTokens(SECRET, MIN_FILL).reference_seed(token)
+

@@ -251,3 +251,34 @@ def test_an_empty_submission_names_each_required_field() -> None:
         "topic": "topic_required",
         "message": "message_required",
     }
+
+
+# ------------------------------------------------------------- the address
+
+
+@pytest.mark.parametrize("pasted", [
+    pytest.param("<eve@example.org>", id="in-angle-brackets"),
+    pytest.param("<eve@example.org", id="after-an-opening-bracket"),
+    pytest.param("eve@example.org>", id="before-a-closing-bracket"),
+    pytest.param("Eve eve@example.org", id="after-a-name"),
+])
+def test_an_address_pasted_with_more_than_the_address_is_refused_with_the_friendly_code(
+    pasted: str,
+) -> None:
+    assert errors_of(valid_fields(email=pasted)) == {"email": "email_display_name"}
+
+
+def test_an_address_of_exactly_254_characters_passes_and_one_more_is_refused() -> None:
+    domain = f"{'a' * 63}.{'b' * 63}.{'c' * 57}.org"
+    longest = f"{'e' * 64}@{domain}"
+    assert len(longest) == 254
+
+    assert check(valid_fields(email=longest)).email == longest
+    assert errors_of(valid_fields(email=f"{'e' * 64}@d{domain}")) == {"email": "invalid_email"}
+
+
+def test_the_refusal_reads_as_each_field_with_its_code() -> None:
+    with pytest.raises(InvalidInquiry) as refused:
+        check(valid_fields(name="n" * (MAX_NAME_LENGTH + 1), message=""))
+
+    assert str(refused.value) == "name: name_too_long, message: message_required"

@@ -26,6 +26,8 @@ def test_a_syrian_browser_gets_arabic() -> None:
         pytest.param("ar;q=0.5,en;q=0.5", "ar", id="tie-goes-to-first-listed"),
         pytest.param("en;q=0.5,ar;q=0.5", "en", id="tie-goes-to-first-listed-other-way"),
         pytest.param("en ; q=0.4 , ar ; q=0.6", "ar", id="spaces-around-separators"),
+        pytest.param("ar;q=1,en", "ar", id="missing-q-ties-with-q-1"),
+        pytest.param("en;level=1;q=0.1,ar;q=0.5", "ar", id="q-after-another-parameter"),
     ],
 )
 def test_q_values_win_over_listing_order(header: str, expected: str) -> None:

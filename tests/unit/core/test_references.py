@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chalicelib.core.references import ALPHABET, new_reference
+from chalicelib.core.references import ALPHABET, new_reference, reference_from
 
 REFERENCE_PATTERN = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 MANY = 10_000
@@ -48,3 +48,19 @@ def test_many_references_use_the_whole_alphabet(many_references: list[str]) -> N
     used = set("".join(many_references).replace("-", ""))
 
     assert used == set(ALPHABET)
+
+
+@pytest.mark.parametrize(("seed", "reference"), [
+    pytest.param(bytes(8), "2222-2222", id="zeros"),
+    pytest.param(b"\xff" * 8, "H8AP-76DM", id="ones"),
+    pytest.param(bytes(range(32)), "W4TM-AY6N", id="a-form-tokens-seed"),
+])
+def test_a_seed_stands_for_the_same_reference_in_every_version(seed: bytes, reference: str) -> None:
+    # A form sent again after a deploy must still name the inquiry it created before.
+    assert reference_from(seed) == reference
+
+
+def test_only_the_first_eight_bytes_of_a_seed_decide_its_reference() -> None:
+    seed = bytes(range(8))
+
+    assert reference_from(seed + b"more") == reference_from(seed + b"else") == "W4TM-AY6N"

@@ -264,6 +264,7 @@ def test_invalid_toml_syntax_is_reported_on_the_line_of_the_unterminated_string(
     assert f"(at line {line}," in problem.text
     assert problem.hint == "check quotes, brackets and '=' on that line"
     assert problem.line == line
+    assert problem.path == "", "the file as a whole"
 
 
 def test_a_key_given_twice_is_reported_on_its_second_line() -> None:
@@ -286,6 +287,7 @@ def test_a_topic_table_given_twice_is_reported_on_its_second_header() -> None:
 
     assert problem.text.startswith(
         "routing.toml: not valid TOML: Cannot declare ('topics', 'press') twice")
+    assert problem.hint == "a table given twice?"
     assert problem.line == second_header
 
 
