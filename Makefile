@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# checkov pins its own boto3 and an old packaging (pytest 9 needs a newer one), so it has a
+# virtualenv of its own, with the version in pyproject.toml's "scan" list.
+SCAN := $(VENV)/scan
+SCAN_INSTALLED := $(SCAN)/.installed
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/messages.po))
 BABEL_KEYWORDS := -k N_ -k translate:2
 
@@ -46,11 +50,13 @@ $(CHROMIUM):
 STAGE ?= dev
 
 package: $(INSTALLED) catalogs
-	$(BIN)/wegweiser check
+	$(BIN)/wegweiser check --stage $(STAGE)
 	rm -rf build/$(STAGE) && AWS_DEFAULT_REGION=eu-central-1 $(BIN)/chalice package \
 	  --stage $(STAGE) --merge-template .chalice/resources.json build/$(STAGE)
 
-lint: $(INSTALLED) catalogs
+# checkov: every finding is fixed or skipped in .chalice/resources.json with its reason, so
+# a new one fails; bandit: clean, or each finding explained where it is (# nosec with why).
+lint: $(INSTALLED) $(SCAN_INSTALLED) catalogs
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -58,10 +64,19 @@ lint: $(INSTALLED) catalogs
 	$(MAKE) --no-print-directory package STAGE=dev
 	$(MAKE) --no-print-directory package STAGE=prod
 	$(BIN)/cfn-lint build/dev/sam.json build/prod/sam.json
+	$(SCAN)/bin/checkov -f build/prod/sam.json --framework cloudformation --skip-download \
+	  --compact --quiet
+	$(BIN)/bandit -q -r app.py chalicelib
 
 $(INSTALLED): pyproject.toml requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(SCAN_INSTALLED): pyproject.toml
+	test -x $(SCAN)/bin/python || $(PYTHON) -m venv $(SCAN)
+	$(SCAN)/bin/pip install --quiet $$($(SCAN)/bin/python -c 'import tomllib; \
+	  print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["scan"])')
 	touch $@
 
 # The compiled catalogs (.mo) are built from the translators' .po files, never committed.

@@ -15,18 +15,21 @@ from chalice.app import Chalice, Rate, Request, Response, SNSEvent, SQSEvent
 from chalicelib import wiring
 from chalicelib.core.languages import negotiate_language
 from chalicelib.core.local_time import flensburg_time
+from chalicelib.core.telemetry import install_json_logs
 from chalicelib.core.templating import form_languages
 from chalicelib.settings import DELIVERY_QUEUE, SES_EVENTS_TOPIC
 from chalicelib.web.pages import Answer, form_page, privacy_page, stylesheet, unknown_language_page
 
 app = Chalice(app_name="wegweiser")
-logging.getLogger("wegweiser").setLevel(logging.INFO)
+# Wegweiser's own records as JSON lines with their metrics (chalicelib/core/telemetry.py).
+install_json_logs()
 logging.getLogger("botocore").setLevel(logging.WARNING)  # not "Found credentials…" per client
 
 
 def _request() -> Request:
     request = app.current_request
-    assert request is not None, "only called while a request is served"
+    if request is None:
+        raise RuntimeError("only called while a request is served")
     return request
 
 

@@ -31,9 +31,10 @@ from bench.results import MeasurementFailed, Row, table, write_json
 
 RESULTS = PROJECT_DIR / "bench-results.json"
 # Timed in a fresh interpreter each: the row's name and the module whose measure() times it.
-ISOLATED = {"warm_post": "bench.warm", "render": "bench.render", "routing": "bench.routing_scale"}
-ORDER = ("cold_api", "cold_worker", "warm_post", "render", "rss_api", "rss_worker", "zip",
-         "routing", "routing_load")
+ISOLATED = {"warm_post": "bench.warm", "hostile_422": "bench.hostile",
+            "render": "bench.render", "routing": "bench.routing_scale"}
+ORDER = ("cold_api", "cold_worker", "warm_post", "hostile_422", "render", "rss_api",
+         "rss_worker", "zip", "routing", "routing_load")
 
 
 @dataclass

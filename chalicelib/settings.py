@@ -10,6 +10,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from chalicelib.core.confirmations import CONFIRMATIONS_PER_DAY
+from chalicelib.core.routing_file import parse_contact_domains
+
 # The delivery queue's name is needed at import time by app.py's decorator, so it is
 # a constant; a stage may still point its worker at another queue in its template.
 DELIVERY_QUEUE = "wegweiser-deliveries"
@@ -27,21 +30,31 @@ class Settings:
     sender_email: str
     sender_name: str
     configuration_set: str | None
-    form_token_secret: bytes
+    # The stage's one secret, from which wiring derives a key per job (form tokens,
+    # address digests): given as FORM_TOKEN_SECRET (make run, tests), or read from the
+    # SSM SecureString parameter SECRET_PARAMETER through the Lambda extension.
+    secret: bytes | None
+    secret_parameter: str | None
     min_fill_seconds: float
     sweep_grace_seconds: int
     rate_limit_per_hour: int  # submissions per client address and hour; 0: no limit
+    confirmations_per_day: int  # to one resident address (see core/confirmations.py)
     # Where the routing config comes from: None for the bundled routing.toml, else
     # "s3://bucket/key" or "ssm:/parameter/name" (see core/remote_routing.py).
     routing_source: str | None = None
     routing_cache_seconds: int = 300  # how long a container keeps what it read there
+    # The domains contact addresses may have: a routing that names another one is
+    # refused, so a poisoned routing source cannot send inquiries elsewhere.
+    contact_domains: frozenset[str] = frozenset()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         secret = env.get("FORM_TOKEN_SECRET", "")
-        if len(secret) < 16:
-            raise SettingsError("FORM_TOKEN_SECRET must be set to at least 16 characters")
+        secret_parameter = env.get("SECRET_PARAMETER") or None
+        if secret_parameter is None and len(secret) < 16:
+            raise SettingsError("set SECRET_PARAMETER, or FORM_TOKEN_SECRET to at least "
+                                "16 characters")
         if env.get("STAGE", "dev") == "dev" and not env.get("AWS_ENDPOINT_URL"):
             # The dev stage holds the real contact addresses in its routing; it must
             # only ever talk to the emulator, never send real mail.
@@ -61,12 +74,16 @@ class Settings:
                 sender_email=env["SENDER_EMAIL"],
                 sender_name=env.get("SENDER_NAME", "Wegweiser Flensburg"),
                 configuration_set=env.get("SES_CONFIGURATION_SET") or None,
-                form_token_secret=secret.encode(),
+                secret=secret.encode() if secret_parameter is None else None,
+                secret_parameter=secret_parameter,
                 min_fill_seconds=float(env.get("MIN_FILL_SECONDS", "3")),
                 sweep_grace_seconds=int(env.get("SWEEP_GRACE_SECONDS", "600")),
                 rate_limit_per_hour=int(env.get("RATE_LIMIT_PER_HOUR", "20")),
+                confirmations_per_day=int(env.get("CONFIRMATIONS_PER_DAY",
+                                                  str(CONFIRMATIONS_PER_DAY))),
                 routing_source=routing_source,
                 routing_cache_seconds=_seconds(env, "ROUTING_CACHE_SECONDS", 300),
+                contact_domains=parse_contact_domains(env.get("CONTACT_DOMAINS", "")),
             )
         except (KeyError, ValueError) as error:
             raise SettingsError(f"unusable setting: {error}") from error

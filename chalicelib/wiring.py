@@ -22,10 +22,11 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chalicelib.core.form_token import FormTokens
+from chalicelib.core.hashing import derive_key
 from chalicelib.core.routing import RoutingConfig
 from chalicelib.core.routing_file import bundled_routing
 from chalicelib.core.templating import form_languages
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from chalicelib.core.delivery import Delivery
@@ -64,12 +65,27 @@ class Services:
         if self._routing is not None:
             return self._routing()
         if self.settings.routing_source is None:
-            return bundled_routing()  # no boto3 for the form page
+            return bundled_routing(self.settings.contact_domains)  # no boto3 for the form page
         return self.remote_routing.current()
 
     @functools.cached_property
+    def secret(self) -> bytes:
+        """The stage's secret: from the settings, or read once per container from SSM."""
+        if self.settings.secret is not None:
+            return self.settings.secret
+        from chalicelib.aws.secret_parameter import read_secure_parameter
+
+        if self.settings.secret_parameter is None:
+            raise SettingsError("neither a secret nor SECRET_PARAMETER is set")
+        return read_secure_parameter(self.settings.secret_parameter)
+
+    @functools.cached_property
+    def hash_key(self) -> bytes:
+        return derive_key(self.secret, "address digests")
+
+    @functools.cached_property
     def tokens(self) -> FormTokens:
-        return FormTokens(self.settings.form_token_secret, self.settings.min_fill_seconds)
+        return FormTokens(derive_key(self.secret, "form tokens"), self.settings.min_fill_seconds)
 
     def new_form_token(self) -> str:
         return self.tokens.issue(self.clock().timestamp())
@@ -119,7 +135,8 @@ class Services:
         from chalicelib.core.remote_routing import RemoteRouting, S3Location, parse_location
 
         source = self.settings.routing_source
-        assert source is not None, "only for a stage with a ROUTING_SOURCE"
+        if source is None:
+            raise SettingsError("remote routing needs a ROUTING_SOURCE")
         location = parse_location(source)
         if isinstance(location, S3Location):
             s3_location = location
@@ -132,8 +149,10 @@ class Services:
             def fetch() -> str:
                 return ssm_text(clients.ssm(), ssm_location)
 
+        domains = self.settings.contact_domains
         return RemoteRouting(str(location), fetch, time.monotonic,
-                             self.settings.routing_cache_seconds, bundled_routing())
+                             self.settings.routing_cache_seconds, bundled_routing(domains),
+                             domains)
 
     # The use cases.
 
@@ -142,7 +161,7 @@ class Services:
         from chalicelib.core.intake import InquiryIntake
         from chalicelib.core.rate_limit import RateLimit
 
-        rate_limit = RateLimit(self.counter, self.settings.form_token_secret,
+        rate_limit = RateLimit(self.counter, self.hash_key,
                                self.settings.rate_limit_per_hour)
         return InquiryIntake(current_routing=self.routing, tokens=self.tokens, store=self.store,
                              queue=self.queue, rate_limit=rate_limit, clock=self.clock,
@@ -150,11 +169,14 @@ class Services:
 
     @functools.cached_property
     def delivery(self) -> Delivery:
+        from chalicelib.core.confirmations import ConfirmationPolicy
         from chalicelib.core.delivery import Delivery
         from chalicelib.core.emails import Sender
 
         return Delivery(store=self.store, mailer=self.mailer,
                         sender=Sender(self.settings.sender_email, self.settings.sender_name),
+                        confirmations=ConfirmationPolicy(self.counter, self.hash_key,
+                                                         self.settings.confirmations_per_day),
                         clock=self.clock)
 
     @functools.cached_property
@@ -168,7 +190,7 @@ class Services:
     def feedback(self) -> FeedbackRecorder:
         from chalicelib.core.ses_feedback import FeedbackRecorder
 
-        return FeedbackRecorder(self.counter, self.settings.form_token_secret)
+        return FeedbackRecorder(self.counter, self.hash_key)
 
 
 _serving: Services | None = None

@@ -101,6 +101,8 @@ def configure_environment(endpoint_url: str) -> dict[str, str]:
     env.setdefault("MIN_FILL_SECONDS", "1")
     # Locally every request comes from 127.0.0.1: one "client" for all the testing.
     env.setdefault("RATE_LIMIT_PER_HOUR", "1000")
+    # One developer tries the form with one address, many times a day.
+    env.setdefault("CONFIRMATIONS_PER_DAY", "1000")
     env.update(stage_environment(STAGE))
     os.environ.update(env)
     return env

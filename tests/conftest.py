@@ -35,6 +35,13 @@ BOTO3_ENVIRONMENT = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def logs_reach_caplog() -> None:
+    """app.py writes Wegweiser's records as JSON lines and stops them at its own logger;
+    pytest's caplog listens at the root, so in tests they go on there too."""
+    logging.getLogger("wegweiser").propagate = True
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer

@@ -21,6 +21,7 @@ a day that is not a day, a file that cannot be read).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -29,11 +30,19 @@ from typing import TextIO
 
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing import RoutingConfig, route_inquiry
-from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE, RoutingConfigError, load_routing
+from chalicelib.core.routing_file import (
+    BUNDLED_ROUTING_FILE,
+    RoutingConfigError,
+    load_routing,
+    parse_contact_domains,
+)
 
 OK = 0
 BROKEN = 1
 USAGE = 2
+
+# The stages' settings, as Chalice reads them: the admin runs this tool in the repository.
+CHALICE_CONFIG = BUNDLED_ROUTING_FILE.parents[1] / ".chalice" / "config.json"
 
 MARK = "*"
 
@@ -43,7 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command: str = args.command
     if command == "check":
-        return check(args.file)
+        if args.stage is None:
+            return check(args.file)
+        domains = stage_contact_domains(args.stage)
+        if domains is None:
+            print(f"wegweiser: no stage {args.stage!r} with CONTACT_DOMAINS in "
+                  f"{_shown(CHALICE_CONFIG)}", file=sys.stderr)
+            return USAGE
+        return check(args.file, domains)
     if command == "route":
         return route(args.file, args.topic, args.language, args.on or date.today())
     return table(args.file, args.on or date.today())
@@ -63,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Check a routing file. Exit code 0: fine; 1: it has problems.")
     check_parser.add_argument("file", nargs="?", type=Path, default=BUNDLED_ROUTING_FILE,
                               metavar="FILE", help="the routing file (default: the bundled one)")
+    check_parser.add_argument(
+        "--stage", metavar="STAGE",
+        help="also check that every contact and cc address has one of the stage's "
+             "CONTACT_DOMAINS (.chalice/config.json), as the deployed stage will")
 
     route_parser = commands.add_parser(
         "route", help="who receives an inquiry about a topic in a language, and why",
@@ -97,9 +117,9 @@ def _day(text: str) -> date:
 # ------------------------------------------------------------------------ commands
 
 
-def check(path: Path) -> int:
+def check(path: Path, contact_domains: frozenset[str] = frozenset()) -> int:
     """`wegweiser check`: OK with a summary, or every problem and exit code 1."""
-    loaded = _load(path, sys.stdout)
+    loaded = _load(path, sys.stdout, contact_domains)
     if not isinstance(loaded, RoutingConfig):
         return loaded
     config = loaded
@@ -200,10 +220,20 @@ def table(path: Path, on: date) -> int:
 # ------------------------------------------------------------------------- helpers
 
 
-def _load(path: Path, out: TextIO) -> RoutingConfig | int:
+def stage_contact_domains(stage: str) -> frozenset[str] | None:
+    """The CONTACT_DOMAINS a stage of .chalice/config.json sets; None if it sets none."""
+    config = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+    text = config.get("stages", {}).get(stage, {}).get("environment_variables", {}).get(
+        "CONTACT_DOMAINS", config.get("environment_variables", {}).get("CONTACT_DOMAINS"))
+    return parse_contact_domains(text) if isinstance(text, str) and text.strip() else None
+
+
+def _load(
+    path: Path, out: TextIO, contact_domains: frozenset[str] = frozenset()
+) -> RoutingConfig | int:
     """The config in `path`; else print why not to `out` and give the exit code."""
     try:
-        return load_routing(path)
+        return load_routing(path, contact_domains)
     except RoutingConfigError as error:
         # In the order of the file, as an admin goes through it; file-wide ones first.
         for problem in sorted(error.problems, key=lambda p: (p.line is not None, p.line or 0)):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -32,3 +34,16 @@ class DynamoDBCounter:
         except (ClientError, BotoCoreError) as error:
             raise CounterUnavailable(type(error).__name__) from error
         return int(answer["Attributes"][field]["N"])
+
+    def read(self, key: str, now: datetime) -> Mapping[str, int]:
+        try:
+            answer = self._client.get_item(TableName=self._table, Key={"pk": {"S": key}},
+                                           ConsistentRead=True)
+        except (ClientError, BotoCoreError) as error:
+            raise CounterUnavailable(type(error).__name__) from error
+        item = answer.get("Item")
+        # DynamoDB's TTL removes expired items within days, not at once.
+        if item is None or int(item.get("expires_at", {}).get("N", "0")) <= now.timestamp():
+            return {}
+        return {name: int(value["N"]) for name, value in item.items()
+                if name not in ("pk", "expires_at") and "N" in value}

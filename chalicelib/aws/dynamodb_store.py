@@ -18,7 +18,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.ports import EmailInProgress, ReferenceTaken, StoreUnavailable
-from chalicelib.core.records import EMAIL_KINDS, EmailKind, InquiryRecord, Recipient
+from chalicelib.core.records import (
+    EMAIL_KINDS,
+    Confirmation,
+    EmailKind,
+    InquiryRecord,
+    Recipient,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -140,6 +146,28 @@ class DynamoDBInquiryStore:
              "#lease": f"{kind}_lease"},
             {":at": {"S": now.isoformat()}, ":reason": {"S": reason}},
         )
+
+    def settle_confirmation(self, reference: str, decision: Confirmation) -> Confirmation:
+        try:
+            with _dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(reference),
+                    UpdateExpression="SET confirmation = :decision",
+                    ConditionExpression=("attribute_exists(pk)"
+                                         " AND attribute_not_exists(confirmation)"),
+                    ExpressionAttributeValues={":decision": {"S": decision}},
+                )
+        except _ConditionFailed as decided:
+            with _dynamodb_errors():
+                item = self._client.get_item(
+                    TableName=self._table, Key=_key(reference), ConsistentRead=True,
+                    ProjectionExpression="confirmation",
+                ).get("Item", {})
+            if "confirmation" not in item:
+                raise StoreUnavailable(f"inquiry {reference} is gone") from decided
+            return Confirmation(item["confirmation"]["S"])
+        return decision
 
     def mark_delivered(self, reference: str) -> None:
         """Both emails are out: take the inquiry off the sweep's list."""
@@ -284,4 +312,5 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
         ),
         sent=frozenset(kind for kind in EMAIL_KINDS if f"{kind}_sent_at" in item),
         failed=frozenset(kind for kind in EMAIL_KINDS if f"{kind}_failed_at" in item),
+        confirmation=Confirmation(item["confirmation"]["S"]) if "confirmation" in item else None,
     )

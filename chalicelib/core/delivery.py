@@ -8,17 +8,16 @@ failed and alarmed at once, not retried until the dead-letter queue.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from chalicelib.core.confirmations import ConfirmationPolicy
 from chalicelib.core.delivery_message import reference_of
 from chalicelib.core.emails import Sender, build_email
 from chalicelib.core.ports import Clock, InquiryStore, Mailer, SendError
-from chalicelib.core.records import EMAIL_KINDS
-
-log = logging.getLogger("wegweiser")
+from chalicelib.core.records import EMAIL_KINDS, Confirmation, EmailKind, InquiryRecord
+from chalicelib.core.telemetry import Event, emit
 
 # How long one worker may hold an email before another may try it. Longer than a
 # send takes, shorter than the queue's visibility timeout.
@@ -30,6 +29,7 @@ class Delivery:
     store: InquiryStore
     mailer: Mailer
     sender: Sender
+    confirmations: ConfirmationPolicy
     clock: Clock
 
     def deliver(self, reference: str) -> None:
@@ -40,9 +40,13 @@ class Delivery:
         """
         record = self.store.get(reference, self.clock())
         if record is None:
-            log.warning("inquiry %s unknown or expired: nothing to deliver", reference)
+            emit(Event.NOTHING_TO_DELIVER, "inquiry %s unknown or expired: nothing to deliver",
+                 reference, reference=reference)
             return
+        record = self._with_confirmation_decided(record)
         for kind in EMAIL_KINDS:
+            if kind is EmailKind.RESIDENT and record.confirmation is not Confirmation.SEND:
+                continue  # the staff email says why
             if kind in record.sent or kind in record.failed or not self.store.claim_email(
                 reference, kind, self.clock(), EMAIL_LEASE
             ):
@@ -55,17 +59,32 @@ class Delivery:
                     # Sending it again cannot succeed: record why, tell a person now,
                     # and go on with the other email instead of circling the queue.
                     self.store.mark_failed(reference, kind, str(error), self.clock())
-                    log.error("ALARM inquiry %s: %s email refused for good (%s); "
-                              "not retried", reference, kind, error)
+                    emit(Event.EMAIL_REFUSED, "inquiry %s: %s email refused for good (%s); "
+                         "not retried", reference, kind, error, reference=reference,
+                         kind=kind, outcome=str(error))
                     continue
                 self.store.release_email(reference, kind)
-                log.log(logging.ERROR if error.alarm else logging.WARNING,
-                        "%sinquiry %s: %s email not sent (%s), will retry",
-                        "ALARM " if error.alarm else "", reference, kind, error)
+                emit(Event.SENDING_PAUSED if error.alarm else Event.EMAIL_NOT_SENT,
+                     "inquiry %s: %s email not sent (%s), will retry", reference, kind, error,
+                     reference=reference, kind=kind, outcome=str(error))
                 raise
             self.store.mark_sent(reference, kind, message_id, self.clock())
-            log.info("inquiry %s: %s email sent", reference, kind)
+            emit(Event.EMAIL_SENT, "inquiry %s: %s email sent", reference, kind,
+                 reference=reference, kind=kind)
         self.store.mark_delivered(reference)
+
+    def _with_confirmation_decided(self, record: InquiryRecord) -> InquiryRecord:
+        """Decide once, before the staff email, whether the resident is confirmed: the
+        staff email then tells the contact person when they are not."""
+        if record.confirmation is not None:
+            return record
+        decision = self.confirmations.decide(record.inquiry.email, self.clock())
+        settled = self.store.settle_confirmation(record.reference, decision)
+        if settled is not Confirmation.SEND:
+            emit(Event.CONFIRMATION_WITHHELD, "inquiry %s: no confirmation to the resident "
+                 "(%s)", record.reference, settled, reference=record.reference,
+                 outcome=settled)
+        return replace(record, confirmation=settled)
 
 
 def deliver_batch(messages: Iterable[tuple[str, str]], delivery: Delivery) -> list[str]:
@@ -80,6 +99,7 @@ def deliver_batch(messages: Iterable[tuple[str, str]], delivery: Delivery) -> li
         try:
             delivery.deliver(reference_of(body))
         except Exception as error:
-            log.warning("message %s returned to the queue: %s", message_id, type(error).__name__)
+            emit(Event.DELIVERY_RETURNED, "message %s returned to the queue: %s", message_id,
+                 type(error).__name__, outcome=type(error).__name__)
             failed.append(message_id)
     return failed

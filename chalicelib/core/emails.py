@@ -10,6 +10,7 @@ form cannot be used to send chosen text to a chosen address.
 from __future__ import annotations
 
 import email.policy
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,8 +22,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.local_time import flensburg_time
-from chalicelib.core.messages import language_name
-from chalicelib.core.records import EmailKind, InquiryRecord
+from chalicelib.core.messages import CONFIRMATION_WITHHELD, language_name
+from chalicelib.core.records import Confirmation, EmailKind, InquiryRecord
 from chalicelib.core.templating import render, translate
 
 
@@ -55,6 +56,7 @@ def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
         "topic_label": record.topic_labels[staff],
         "language_name": language_name(record.inquiry.language, staff),
         "received_at": flensburg_time(record.received_at).strftime("%d.%m.%Y %H:%M"),
+        "withheld": _withheld(record.confirmation, staff),
     }
     subject = translate(staff, "Inquiry %(reference)s: %(topic)s (language: %(language)s)") % {
         "reference": record.reference,
@@ -63,7 +65,7 @@ def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
     }
     message = _message(
         sender,
-        to=formataddr((record.recipient.name, record.recipient.email), charset="utf-8"),
+        to=formataddr((_one_line(record.recipient.name), record.recipient.email), charset="utf-8"),
         subject=subject,
         language=staff,
         text=render("email/staff.txt", staff, **context),
@@ -75,6 +77,13 @@ def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
     if record.recipient.cc:
         message["Cc"] = ", ".join(record.recipient.cc)
     return OutgoingEmail(EmailKind.STAFF, record.recipient.email, message, record.recipient.cc)
+
+
+def _withheld(confirmation: Confirmation | None, staff: str) -> str:
+    """Why the resident got no confirmation, in the staff's language; "" if they got one."""
+    if confirmation is None or confirmation is Confirmation.SEND:
+        return ""
+    return translate(staff, CONFIRMATION_WITHHELD[confirmation])
 
 
 def _resident_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
@@ -99,7 +108,7 @@ def _resident_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
         html=render("email/resident.html", language, subject=subject, **context),
     )
     # A reply to the confirmation reaches the contact person, not a dead mailbox.
-    message["Reply-To"] = formataddr((record.recipient.name, record.recipient.email),
+    message["Reply-To"] = formataddr((_one_line(record.recipient.name), record.recipient.email),
                                      charset="utf-8")
     message["Auto-Submitted"] = "auto-replied"
     return OutgoingEmail(EmailKind.RESIDENT, record.inquiry.email, message)
@@ -109,6 +118,15 @@ def _right_to_left_lines(text: str) -> str:
     """Start every line with a RIGHT-TO-LEFT MARK, so a plain-text reader sets each
     line right to left even when it begins with a Latin name or a number."""
     return "\n".join(f"\u200f{line}" if line else line for line in text.split("\n"))
+
+
+# Control characters (CR, LF, tab, NUL…) and line separators: never in a header. The
+# routing reader refuses them in every text; this is the second line of defence.
+_NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(text: str) -> str:
+    return _NOT_IN_A_HEADER.sub(" ", text)
 
 
 # The email package's classic MIME classes: four times faster than EmailMessage, whose
@@ -127,8 +145,9 @@ def _message(
     # A random boundary of our own: the email package would otherwise search both
     # bodies for a collision with its own, a third of the time of building the message.
     message = MIMEMultipart("alternative", boundary=f"=_wegweiser_{secrets.token_hex(16)}")
-    message["From"] = formataddr((sender.name, sender.email), charset="utf-8")
+    message["From"] = formataddr((_one_line(sender.name), sender.email), charset="utf-8")
     message["To"] = to
+    subject = _one_line(subject)
     # Non-ASCII subjects (an umlaut, Arabic) are encoded as RFC 2047 words.
     message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
     message["Date"] = format_datetime(datetime.now(UTC))

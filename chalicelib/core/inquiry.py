@@ -12,9 +12,18 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from chalicelib.core.combining_marks import COMBINING_MARKS
+
 MAX_MESSAGE_LENGTH = 5000
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
+MAX_LOCAL_PART_LENGTH = 64  # RFC 5321, 4.5.3.1.1
+# Normalisation (NFC) can merge up to three code points into one, never more: longer
+# raw text cannot be within its field's limit, and is refused before it is normalised.
+RAW_LENGTH_FACTOR = 3
+# UAX #15's stream-safe text format: never more than 30 combining marks in a row. NFC
+# reorders each run of marks, at a cost that grows with the square of the run's length.
+MAX_COMBINING_RUN = 30
 
 # A field hidden from people and screen readers; only bots fill it.
 HONEYPOT = "website"
@@ -44,6 +53,7 @@ class FieldError(StrEnum):
     INVALID_JSON = "invalid_json"
     INVALID_ENCODING = "invalid_encoding"
     NOT_AN_OBJECT = "not_an_object"
+    NESTED_TOO_DEEPLY = "nested_too_deeply"
 
 
 class TokenProblem(StrEnum):
@@ -95,6 +105,13 @@ def check_inquiry(
         if not isinstance(value, str):
             errors[field] = FieldError.WRONG_TYPE
             continue
+        # Bounded before it is normalised: NFC of a crafted text can take seconds.
+        if len(value) > RAW_LENGTH_FACTOR * _MAX_LENGTHS[field]:
+            errors[field] = _TOO_LONG[field]
+            continue
+        if _COMBINING_RUN.search(value):
+            errors[field] = FieldError.CONTROL_CHARACTERS
+            continue
         text[field] = _normalise(value, multiline=field == "message")
         if _has_control_characters(text[field], allow_newlines=field == "message"):
             errors[field] = FieldError.CONTROL_CHARACTERS
@@ -129,6 +146,15 @@ def check_inquiry(
         name=text["name"],
         language=text["language"],
     )
+
+
+# The longest each field may be once normalised; topic and language are keys, short.
+_MAX_LENGTHS = {"email": MAX_EMAIL_LENGTH, "topic": 100, "message": MAX_MESSAGE_LENGTH,
+                "name": MAX_NAME_LENGTH, "language": 20}
+_TOO_LONG = {"email": FieldError.INVALID_EMAIL, "topic": FieldError.UNKNOWN_TOPIC,
+             "message": FieldError.MESSAGE_TOO_LONG, "name": FieldError.NAME_TOO_LONG,
+             "language": FieldError.UNKNOWN_LANGUAGE}
+_COMBINING_RUN = re.compile(f"[{COMBINING_MARKS}]{{{MAX_COMBINING_RUN + 1},}}")
 
 
 def _normalise(value: str, *, multiline: bool) -> str:
@@ -167,7 +193,11 @@ def _check_email(value: str) -> tuple[FieldError | None, str]:
     if not local_part.isascii():
         # SES cannot send to internationalised local parts (no SMTPUTF8).
         return FieldError.EMAIL_INTERNATIONAL_LOCAL_PART, value
-    if len(value) > MAX_EMAIL_LENGTH:
+    if len(value) > MAX_EMAIL_LENGTH or len(local_part) > MAX_LOCAL_PART_LENGTH:
+        return FieldError.INVALID_EMAIL, value
+    if "=?" in local_part:
+        # An RFC 2047 encoded word ("=?utf-8?q?eve=40evil.example?=@…") is no address a
+        # person has, and mail software may decode it into another one.
         return FieldError.INVALID_EMAIL, value
     # Imported here: it compiles large regexes (about 25 ms) that only a POST needs.
     from email_validator import EmailNotValidError, validate_email

@@ -7,7 +7,6 @@ Logs name references and outcomes only, never an address, a name or a message.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,10 +23,9 @@ from chalicelib.core.ports import (
 )
 from chalicelib.core.rate_limit import RateLimit
 from chalicelib.core.records import InquiryRecord, Recipient
-from chalicelib.core.references import new_reference, reference_from
+from chalicelib.core.references import reference_from
 from chalicelib.core.routing import RoutingConfig, route_inquiry
-
-log = logging.getLogger("wegweiser")
+from chalicelib.core.telemetry import Event, emit
 
 
 @dataclass
@@ -73,32 +71,32 @@ class InquiryIntake:
         if token_problem or not isinstance(token, str):
             raise InvalidInquiry({"form_token": token_problem or TokenProblem.MISSING})
 
-        if fields.get(HONEYPOT):
-            # Only a bot fills a field nobody can see: it gets a normal-looking answer,
-            # and nothing is stored or sent.
-            log.info("honeypot filled: nothing stored")
-            return self._route(routing, inquiry, now, new_reference())
-
         # The reference follows from the form token: the same form sent twice (a double
         # click, a retried request) meets its own first write and gets the same answer.
         record = self._route(routing, inquiry, now,
                              reference_from(self.tokens.reference_seed(token)))
+        if fields.get(HONEYPOT):
+            # Only a bot fills a field nobody can see: it gets the answer a person would
+            # get (the same reference for the same form, too), and nothing is stored or sent.
+            emit(Event.HONEYPOT_FILLED, "honeypot filled: nothing stored")
+            return record
         try:
             self.store.add(record)
         except ReferenceTaken:
             first = self.store.get(record.reference, now)
             if first is None or first.inquiry != inquiry:
                 raise InvalidInquiry({"form_token": TokenProblem.USED}) from None
-            log.info("inquiry %s sent again with the same form: answered once more",
-                     record.reference)
+            emit(Event.INQUIRY_SENT_AGAIN, "inquiry %s sent again with the same form: "
+                 "answered once more", record.reference, reference=record.reference)
             return first
-        log.info("inquiry %s accepted", record.reference)
+        emit(Event.INQUIRY_ACCEPTED, "inquiry %s accepted", record.reference,
+             reference=record.reference, topic=record.inquiry.topic)
         try:
             self.queue.send(record.reference)
         except QueueUnavailable:
             # Stored is accepted: the sweep queues it after its grace period.
-            log.warning("inquiry %s stored but not queued; the sweep will queue it",
-                        record.reference)
+            emit(Event.INQUIRY_NOT_QUEUED, "inquiry %s stored but not queued; the sweep "
+                 "will queue it", record.reference, reference=record.reference)
         return record
 
     def _route(

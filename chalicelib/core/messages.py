@@ -7,6 +7,7 @@ they are translated at the moment a page or an answer is made.
 from __future__ import annotations
 
 from chalicelib.core.inquiry import ErrorCode, FieldError, TokenProblem
+from chalicelib.core.records import Confirmation
 from chalicelib.core.templating import N_, translate
 
 FIELD_ERRORS: dict[ErrorCode, str] = {
@@ -44,6 +45,8 @@ FIELD_ERRORS: dict[ErrorCode, str] = {
     FieldError.INVALID_JSON: N_("The request is not valid JSON."),
     FieldError.INVALID_ENCODING: N_("The request is not valid UTF-8 text."),
     FieldError.NOT_AN_OBJECT: N_("The request must be a JSON object."),
+    FieldError.NESTED_TOO_DEEPLY: N_(
+        "The request nests too deeply. Please send the fields as one flat JSON object."),
 }
 
 # Problems that concern the whole inquiry, not one field.
@@ -72,3 +75,18 @@ def field_error(code: ErrorCode, language: str) -> str:
 
 def language_name(code: str, in_language: str) -> str:
     return translate(in_language, LANGUAGE_NAMES[code])
+
+
+# Said in the staff email when the resident got no confirmation, in the staff's language.
+CONFIRMATION_WITHHELD: dict[Confirmation, str] = {
+    Confirmation.TOO_MANY: N_(
+        "No confirmation was sent to the resident: this address has already received "
+        "several today (a limit against misuse of the form). It may be mistyped or "
+        "not the resident's own."),
+    Confirmation.BOUNCED: N_(
+        "No confirmation was sent to the resident: email to this address has bounced. "
+        "A reply by email may not arrive."),
+    Confirmation.COMPLAINED: N_(
+        "No confirmation was sent to the resident: the owner of this address marked an "
+        "earlier email from Wegweiser as spam. It may not be the resident's own address."),
+}

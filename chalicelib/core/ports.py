@@ -8,12 +8,12 @@ them, so a use case decides what to do without knowing an AWS error code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.message import Message
 from typing import Protocol
 
-from chalicelib.core.records import EmailKind, InquiryRecord
+from chalicelib.core.records import Confirmation, EmailKind, InquiryRecord
 
 Clock = Callable[[], datetime]  # an aware datetime: now
 
@@ -86,6 +86,10 @@ class InquiryStore(Protocol):
     def mark_failed(self, reference: str, kind: EmailKind, reason: str, now: datetime) -> None:
         """The email can never go out (refused for good): never try it again."""
 
+    def settle_confirmation(self, reference: str, decision: Confirmation) -> Confirmation:
+        """Record whether the resident gets a confirmation, unless that is decided already;
+        the decision that stands."""
+
     def mark_delivered(self, reference: str) -> None:
         """Nothing is left to send: take the inquiry off the sweep's list."""
 
@@ -116,6 +120,9 @@ class Counter(Protocol):
     def add(self, key: str, field: str, expires_at: int) -> int:
         """Add one to `field` of the item `key` (created on first use, removed after
         `expires_at`, Unix seconds); the new count. CounterUnavailable on failure."""
+
+    def read(self, key: str, now: datetime) -> Mapping[str, int]:
+        """Every count of the item `key` (empty if there is none or it expired by `now`)."""
 
 
 RoutingFetch = Callable[[], str]  # the text of a remote routing config, or raise

@@ -8,14 +8,13 @@ a few extra bot requests, which the honeypot and the form token still stop.
 
 from __future__ import annotations
 
-import logging
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.core.hashing import keyed_digest
 from chalicelib.core.ports import Counter, CounterUnavailable
-
-log = logging.getLogger("wegweiser")
+from chalicelib.core.telemetry import Event, emit
 
 WINDOW_SECONDS = 3600
 
@@ -40,11 +39,26 @@ class RateLimit:
             return
         window = int(now.timestamp()) // WINDOW_SECONDS
         window_end = (window + 1) * WINDOW_SECONDS
-        client = keyed_digest(self.secret, "rate", client_address)
+        client = keyed_digest(self.secret, "rate", client_network(client_address))
         try:
             hits = self.counter.add(f"rate#{client}#{window}", "hits", window_end)
         except CounterUnavailable as error:
-            log.warning("rate limit not checked: %s", error)
+            emit(Event.RATE_LIMIT_UNCHECKED, "rate limit not checked: %s", error)
             return
         if hits > self.per_hour:
             raise RateLimited(max(1, window_end - int(now.timestamp())))
+
+
+def client_network(address: str) -> str:
+    """The part of a client address that one client controls: an IPv4 address, or the
+    /64 network of an IPv6 address (a home or phone network gets a whole /64, so its
+    devices could otherwise take turns at the limit)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a test client): counted as it is
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

@@ -24,6 +24,20 @@ class EmailKind(StrEnum):
 EMAIL_KINDS = tuple(EmailKind)
 
 
+class Confirmation(StrEnum):
+    """Whether the resident gets a confirmation, decided once before the first email.
+
+    The form lets anyone type any address: a confirmation is withheld from an address
+    that got several today, bounced for good or complained (complaints put the whole
+    SES account at risk, and with it the staff emails). The staff email says so.
+    """
+
+    SEND = "send"
+    TOO_MANY = "too_many"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
 @dataclass(frozen=True)
 class Recipient:
     """The contact person an inquiry was routed to, as they were when it arrived."""
@@ -49,3 +63,4 @@ class InquiryRecord:
     sent: frozenset[EmailKind] = field(default_factory=frozenset)
     # Emails SES refused for good (retrying cannot help): never tried again.
     failed: frozenset[EmailKind] = field(default_factory=frozenset)
+    confirmation: Confirmation | None = None  # None until delivery decides it

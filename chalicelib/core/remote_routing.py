@@ -13,7 +13,6 @@ hand in fakes; the fetch functions that read S3 and SSM are in aws/routing_fetch
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Callable
@@ -22,8 +21,7 @@ from dataclasses import dataclass
 from chalicelib.core.ports import RoutingFetch
 from chalicelib.core.routing import RoutingConfig
 from chalicelib.core.routing_file import RoutingConfigError, parse_routing_text
-
-log = logging.getLogger("wegweiser")
+from chalicelib.core.telemetry import Event, emit
 
 MonotonicClock = Callable[[], float]  # seconds, like time.monotonic
 
@@ -74,12 +72,14 @@ class RemoteRouting:
         clock: MonotonicClock,
         cache_seconds: float,
         fallback: RoutingConfig,
+        contact_domains: frozenset[str] = frozenset(),
     ) -> None:
         self.source = source  # only for the logs: "s3://bucket/key"
         self._fetch = fetch
         self._clock = clock
         self._cache_seconds = cache_seconds
         self._fallback = fallback
+        self._contact_domains = contact_domains
         self._good: RoutingConfig | None = None  # the last config read and valid
         self._good_text: str | None = None
         self._next_read: float | None = None  # no read yet: read at once
@@ -125,7 +125,7 @@ class RemoteRouting:
             self._recovered()
             return
         try:
-            config = parse_routing_text(text, self.source)
+            config = parse_routing_text(text, self.source, self._contact_domains)
         except RoutingConfigError as error:
             # The problems name keys, lines and at most a staff address, never the text.
             problems = "; ".join(str(problem) for problem in error.problems)
@@ -133,14 +133,16 @@ class RemoteRouting:
             return
         self._good, self._good_text = config, text
         self._recovered()
-        log.info("routing source %s: config loaded", self.source)
+        emit(Event.ROUTING_SOURCE_LOADED, "routing source %s: config loaded", self.source)
 
     def _alarm(self, reason: str) -> None:
         self._failing = True
         serving = "the last good config" if self._good else "the bundled config"
-        log.error("ALARM routing source %s: %s; serving %s", self.source, reason, serving)
+        emit(Event.ROUTING_SOURCE_FAILED, "routing source %s: %s; serving %s", self.source,
+             reason, serving)
 
     def _recovered(self) -> None:
         if self._failing:
             self._failing = False
-            log.info("routing source %s: readable and valid again", self.source)
+            emit(Event.ROUTING_SOURCE_RECOVERED, "routing source %s: readable and valid again",
+                 self.source)

@@ -33,6 +33,10 @@ from chalicelib.core.routing import (
 # The config shipped with the code; admins know it at chalicelib/routing.toml.
 BUNDLED_ROUTING_FILE = Path(__file__).resolve().parent.parent / "routing.toml"
 
+# C0 and C1 controls (line breaks, tabs…), line and paragraph separators, and the bidi
+# embeddings, overrides and isolates that can make a name read as something else.
+_NOT_IN_A_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
 # Shorter and a contact may not have answered yet; longer and it is hoarding.
 RETENTION_BOUNDS = (7, 730)
 RESPONSE_BOUNDS = (1, 30)
@@ -74,12 +78,19 @@ class RoutingConfigError(ValueError):
         self.problems = problems
 
 
-def load_routing(path: Path) -> RoutingConfig:
-    return parse_routing_text(path.read_text(encoding="utf-8"), path.name)
+def load_routing(path: Path, contact_domains: frozenset[str] = frozenset()) -> RoutingConfig:
+    return parse_routing_text(path.read_text(encoding="utf-8"), path.name, contact_domains)
 
 
-def parse_routing_text(text: str, name: str = "routing.toml") -> RoutingConfig:
-    """Parse and check the file's text; problems carry their line numbers."""
+def parse_routing_text(
+    text: str, name: str = "routing.toml", contact_domains: frozenset[str] = frozenset()
+) -> RoutingConfig:
+    """Parse and check the file's text; problems carry their line numbers.
+
+    With `contact_domains` (the stage's CONTACT_DOMAINS), every contact and cc address
+    must have one of those domains: the file may come from S3, and a poisoned file
+    must not be able to send inquiries to another domain.
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -91,15 +102,37 @@ def parse_routing_text(text: str, name: str = "routing.toml") -> RoutingConfig:
             "", f"{name}: not valid TOML: {error}", hint, int(line.group(1)) if line else None
         )]) from error
     try:
-        return parse_routing(raw)
+        config = parse_routing(raw)
+        problems = domain_problems(config, contact_domains) if contact_domains else []
+        if problems:
+            raise RoutingConfigError(problems)
     except RoutingConfigError as error:
         located = [replace(p, line=line_of(text, p.path)) for p in error.problems]
         raise RoutingConfigError(located) from None
+    return config
+
+
+def parse_contact_domains(text: str) -> frozenset[str]:
+    """A stage's CONTACT_DOMAINS: domains separated by commas or spaces, in any case."""
+    return frozenset(domain.lower() for domain in text.replace(",", " ").split())
+
+
+def domain_problems(config: RoutingConfig, contact_domains: frozenset[str]) -> list[Problem]:
+    """A problem for every contact or cc address outside the stage's domains."""
+    allowed = ", ".join(sorted(contact_domains))
+    addresses = [(f"contacts.{c.key}.email", c.email) for c in config.contacts.values()]
+    addresses += [(f"topics.{t.key}.cc", address) for t in config.topics.values()
+                  for address in t.cc]
+    return [Problem(path, f"{path}: {address.rpartition('@')[2]!r} is not a domain this "
+                          "stage may send inquiries to", f"CONTACT_DOMAINS: {allowed}")
+            for path, address in addresses
+            if address.rpartition("@")[2].lower() not in contact_domains]
 
 
 def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
     """Build a RoutingConfig from parsed TOML, or raise with every problem found."""
     check = _Checker()
+    check.one_line_texts("", raw)
     check.keys("", "the file", raw, TOP_LEVEL, {"absences"})
     organisations = check.organisations(raw)
     contacts = check.contacts(raw, organisations)
@@ -152,6 +185,23 @@ class _Checker:
         for key in tables.keys() - valid.keys():
             self.problem(f"{section}.{key}", f"{section}.{key}: must be a table")
         return valid
+
+    def one_line_texts(self, path: str, value: object) -> None:
+        """Every text of the file on one line: a line break, tab or other control
+        character in a name or label would break the headers of the staff email."""
+        if isinstance(value, str):
+            found = _NOT_IN_A_TEXT.search(value)
+            if found:
+                self.problem(path, f"{path}: contains the control character "
+                             f"U+{ord(found.group()):04X}",
+                             "write every text on one line, without tabs or line breaks")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self.one_line_texts(f"{path}.{key}" if path else key, item)
+        elif isinstance(value, list):
+            tables = all(isinstance(item, dict) for item in value)
+            for index, item in enumerate(value):
+                self.one_line_texts(f"{path}[{index}]" if tables else path, item)
 
     def text(self, path: str, value: object) -> str | None:
         if isinstance(value, str) and value.strip():
@@ -437,6 +487,7 @@ def _header(lines: list[str], parts: list[str]) -> int | None:
 
 
 @functools.cache
-def bundled_routing() -> RoutingConfig:
-    """The config shipped with the code, loaded once per container."""
-    return load_routing(BUNDLED_ROUTING_FILE)
+def bundled_routing(contact_domains: frozenset[str] = frozenset()) -> RoutingConfig:
+    """The config shipped with the code, loaded once per container (and checked against
+    the stage's contact domains, as `make package` checked it already)."""
+    return load_routing(BUNDLED_ROUTING_FILE, contact_domains)

@@ -6,13 +6,11 @@ has their reference, so the inquiry must still reach both inboxes.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from chalicelib.core.ports import Clock, DeliveryQueue, InquiryStore, QueueUnavailable
-
-log = logging.getLogger("wegweiser")
+from chalicelib.core.telemetry import Event, emit
 
 # How often the sweep queues one inquiry again before it gives up (and alarms).
 MAX_SWEEPS = 3
@@ -42,13 +40,15 @@ class Sweep:
                 self.queue.send(reference)
             except QueueUnavailable:
                 self.store.release_sweep(reference)
-                log.error("ALARM the sweep cannot queue stalled inquiries: the delivery queue "
-                          "is unavailable (%d queued before it failed)", queued)
+                emit(Event.SWEEP_QUEUE_UNAVAILABLE, "the sweep cannot queue stalled inquiries: "
+                     "the delivery queue is unavailable (%d queued before it failed)", queued,
+                     reference=reference, count=queued)
                 raise
             queued += 1
             if sweeps == MAX_SWEEPS:
-                log.error("ALARM inquiry %s still undelivered: queued again for the last time; "
-                          "see the dead-letter queue", reference)
+                emit(Event.SWEEP_GAVE_UP, "inquiry %s still undelivered: queued again for the "
+                     "last time; see the dead-letter queue", reference, reference=reference)
         if queued:
-            log.warning("%d stalled inquiries queued again", queued)
+            emit(Event.STALLED_REQUEUED, "%d stalled inquiries queued again", queued,
+                 count=queued)
         return queued

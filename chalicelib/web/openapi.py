@@ -17,7 +17,6 @@ from typing import Any
 
 from chalicelib.core.inquiry import (
     FIELDS,
-    HONEYPOT,
     MAX_EMAIL_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
@@ -205,9 +204,6 @@ def _inquiry_schema(routing: RoutingConfig) -> Schema:
         "form_token": {"type": "string",
                        "description": "From `GET /form-token` (the form has it as a hidden "
                                       "input). One token per inquiry."},
-        HONEYPOT: {"type": "string", "maxLength": 0,
-                   "description": "A trap for bots that people never see: leave it out, or "
-                                  "send it empty."},
     }
     return _object(properties, required=("email", "topic", "message", "form_token"))
 

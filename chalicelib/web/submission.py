@@ -170,6 +170,8 @@ def parse_fields(is_form: bool, body: bytes) -> dict[str, object]:
         fields = json.loads(text, object_pairs_hook=_refuse_duplicate_keys) if text.strip() else {}
     except json.JSONDecodeError as error:
         raise BadBody(FieldError.INVALID_JSON) from error
+    except RecursionError as error:  # "[[[[…]]]]" a thousand deep: no inquiry is nested
+        raise BadBody(FieldError.NESTED_TOO_DEEPLY) from error
     if not isinstance(fields, dict):
         raise BadBody(FieldError.NOT_AN_OBJECT)
     return fields

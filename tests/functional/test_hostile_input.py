@@ -19,6 +19,7 @@ from chalice.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.core.confirmations import CONFIRMATIONS_PER_DAY
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing_file import bundled_routing
 from tests.support.emulator import Emulator, Submit, settings_for_tests
@@ -157,9 +158,21 @@ def test_an_address_a_mail_server_would_not_take_as_is_is_refused(
 # ------------------------------------------------------------ generated requests
 
 TOPICS = list(bundled_routing().topics)
+# Runs of combining marks, sorted from the highest combining class down: what makes
+# Unicode normalisation slow, in lengths around the stream-safe limit of 30.
+COMBINING_RUNS = st.builds(
+    lambda base, marks: base + "".join(chr(c) for c in range(0x36F, 0x36F - marks, -1)),
+    st.sampled_from(["a", "ش", ""]), st.integers(min_value=1, max_value=100))
+# Addresses that mail software may read as another one.
+ENCODED_WORDS = st.sampled_from([
+    "=?utf-8?q?eve=40evil.example?=@example.com", "=?utf-8?b?ZXZl?=@example.com",
+    "x" * 65 + "@example.com", "resident@example.org\r\nBcc: eve@evil.example"])
 HOSTILE_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.sampled_from(
     ["", " ", "\r\n", "%0d%0a", "<script>", "\u202e", "\u200b", "'; DROP TABLE x;--",
-     "e\u0301", "x" * 5001, "a@b", "Eve <eve@example.org>"])
+     "e\u0301", "x" * 5001, "a@b", "Eve <eve@example.org>"]) | COMBINING_RUNS | ENCODED_WORDS
+# JSON nested deeper than Python's parser goes ("[[[…]]]" a thousand deep).
+DEEP_JSON = st.integers(min_value=900, max_value=3000).map(
+    lambda depth: ("[" * depth + "]" * depth).encode())
 JSON_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | HOSTILE_TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(HOSTILE_TEXT, inner, max_size=3),
@@ -185,7 +198,7 @@ def requests(draw: st.DrawFn, fresh_token: Callable[[], str]) -> tuple[dict[str,
     fields["form_token"] = draw(st.just("fresh") | HOSTILE_TEXT)
     if fields["form_token"] == "fresh":
         fields["form_token"] = fresh_token()
-    kind = draw(st.sampled_from(["json", "form", "bytes", "json-shaped"]))
+    kind = draw(st.sampled_from(["json", "form", "bytes", "json-shaped", "deep"]))
     if kind == "json":
         if draw(st.booleans()):
             fields = {**fields, **draw(st.dictionaries(
@@ -196,6 +209,8 @@ def requests(draw: st.DrawFn, fresh_token: Callable[[], str]) -> tuple[dict[str,
         return FORM, urlencode(text_fields).encode()
     if kind == "json-shaped":
         return JSON, json.dumps(draw(JSON_VALUE)).encode()
+    if kind == "deep":
+        return JSON, draw(DEEP_JSON)
     headers = draw(st.sampled_from([FORM, JSON]))
     return headers, draw(st.binary(max_size=200) | st.text(string.printable).map(str.encode))
 
@@ -230,7 +245,11 @@ def test_five_thousand_generated_requests_meet_no_5xx_and_no_4xx_stores_or_sends
     assert not any(status >= 500 for status in statuses)
     assert {item["reference"]["S"] for item in aws.stored_inquiries()} == accepted
     deliver_queued()
-    assert len(aws.sent()) == 2 * len(accepted)
+    # A staff email for every accepted inquiry; a confirmation too, but at most
+    # CONFIRMATIONS_PER_DAY to one address (the fuzzer uses a handful of addresses).
+    per_address = Counter(item["email"]["S"] for item in aws.stored_inquiries())
+    confirmations = sum(min(n, CONFIRMATIONS_PER_DAY) for n in per_address.values())
+    assert len(aws.sent()) == len(accepted) + confirmations
 
 
 def _fields_of(headers: dict[str, str], body: bytes) -> dict[str, Any]:

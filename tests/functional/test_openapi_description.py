@@ -15,7 +15,7 @@ from chalice.test import Client
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from chalicelib.core.inquiry import FIELDS
+from chalicelib.core.inquiry import FIELDS, HONEYPOT
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE
 from tests.support.emulator import Emulator, Submit
@@ -79,15 +79,16 @@ def test_it_offers_every_language(description: dict[str, Any]) -> None:
     assert inquiry_schema(description)["properties"]["language"]["enum"] == list(LANGUAGES)
 
 
-def test_it_describes_every_field_the_app_checks_and_the_honeypot_as_empty(
+def test_it_describes_every_field_the_app_checks_and_never_the_honeypot(
     description: dict[str, Any],
 ) -> None:
     inquiry = inquiry_schema(description)
 
     assert set(FIELDS) <= inquiry["properties"].keys()
     assert set(inquiry["required"]) == {"email", "topic", "message", "form_token"}
-    assert inquiry["properties"]["website"]["maxLength"] == 0
-    assert "website" not in inquiry["required"]
+    # A bot that reads the description must not learn which field is the trap.
+    assert HONEYPOT not in json.dumps(description)
+    assert "trap" not in json.dumps(description).lower()
 
 
 def test_a_form_and_a_json_body_are_the_same_inquiry(description: dict[str, Any]) -> None:

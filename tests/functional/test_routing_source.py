@@ -128,6 +128,29 @@ def test_a_broken_upload_keeps_the_last_good_config_and_raises_an_alarm(
     assert "Integration in Flensburg" not in alarm, "the file's text stays out of the logs"
 
 
+@pytest.mark.parametrize(("poison", "problem"), [
+    (('email = "info@integration-flensburg.de"', 'email = "inbox@evil.example"'),
+     "'evil.example' is not a domain this stage may send inquiries to"),
+    (('name = "Anna Meier"', 'name = "Anna Meier\\r\\nBcc: inbox@evil.example"'),
+     "contains the control character U+000D"),
+], ids=["contact-of-another-domain", "line-break-in-a-name"])
+def test_a_poisoned_upload_is_refused_and_the_last_good_config_kept(
+    poison: tuple[str, str], problem: str, aws: Emulator, bucket: str, submit_json: Submit,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    upload_to_s3(routing_text("anna-meier"))
+    point_at(aws, S3_SOURCE, cache_seconds=0)
+    assert submit_json(WORK)[1]["organisation"] == VEREIN
+
+    upload_to_s3(routing_text("anna-meier").replace(*poison))
+    with caplog.at_level(logging.INFO, logger="wegweiser"):
+        config = aws.services.routing()
+
+    assert config.contacts["anna-meier"].email == "info@integration-flensburg.de"
+    assert config.contacts["anna-meier"].name == "Anna Meier"
+    assert any(problem in alarm for alarm in alarms(caplog))
+
+
 def test_an_unreachable_source_leaves_the_bundled_config_in_use_and_raises_an_alarm(
     aws: Emulator, submit_json: Submit,
     caplog: pytest.LogCaptureFixture,

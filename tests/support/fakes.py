@@ -15,7 +15,7 @@ Hand-written on purpose: no mocks, so a test reads as what a person would check.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import Message
@@ -29,7 +29,7 @@ from chalicelib.core.ports import (
     SendError,
     StoreUnavailable,
 )
-from chalicelib.core.records import EmailKind, InquiryRecord
+from chalicelib.core.records import Confirmation, EmailKind, InquiryRecord
 
 if TYPE_CHECKING:
     from chalicelib.core.ports import Counter, DeliveryQueue, InquiryStore, Mailer
@@ -54,6 +54,7 @@ class StoredInquiry:
     failed_at: dict[EmailKind, datetime] = field(default_factory=dict)
     sweeps: int = 0
     swept_at: datetime | None = None
+    confirmation: Confirmation | None = None  # settled once, before the first email
 
 
 class InMemoryInquiryStore:
@@ -88,7 +89,7 @@ class InMemoryInquiryStore:
         if stored is None or stored.expires_at <= now.timestamp():
             return None
         return replace(stored.record, sent=frozenset(stored.message_ids),
-                       failed=frozenset(stored.failures))
+                       failed=frozenset(stored.failures), confirmation=stored.confirmation)
 
     def claim_email(
         self, reference: str, kind: EmailKind, now: datetime, lease: timedelta
@@ -142,6 +143,13 @@ class InMemoryInquiryStore:
         stored.sweeps += 1
         stored.swept_at = now
         return stored.sweeps
+
+    def settle_confirmation(self, reference: str, decision: Confirmation) -> Confirmation:
+        """The first decision stands."""
+        stored = self._existing(reference)
+        if stored.confirmation is None:
+            stored.confirmation = decision
+        return stored.confirmation
 
     def release_sweep(self, reference: str) -> None:
         """That sweep does not count; the next may count it again at once."""
@@ -237,9 +245,10 @@ class RecordingMailer:
 class InMemoryCounter:
     """The Counter port in a dict, as DynamoDBCounter counts: per key and field.
 
-    Like the table before its TTL process runs, a count is not reset at `expires_at`
-    (the port has no clock); the callers put their time window into the key.
-    Set `unavailable` to make `add` raise CounterUnavailable.
+    `add` does not reset a count at `expires_at` (like the table before its TTL process
+    runs; the callers put their time window into the key); `read` hides an expired
+    item, as DynamoDBCounter does. Set `unavailable` to make both raise
+    CounterUnavailable.
     """
 
     def __init__(self) -> None:
@@ -255,6 +264,14 @@ class InMemoryCounter:
         self.counts[key, field] = count
         self.expires_at[key] = expires_at
         return count
+
+    def read(self, key: str, now: datetime) -> Mapping[str, int]:
+        """Every count of the key; empty once it has expired."""
+        if self.unavailable:
+            raise CounterUnavailable("the in-memory counter is switched off")
+        if self.expires_at.get(key, 0) <= now.timestamp():
+            return {}
+        return {field: count for (item, field), count in self.counts.items() if item == key}
 
 
 if TYPE_CHECKING:

@@ -307,3 +307,64 @@ def test_the_table_on_a_broken_file_prints_its_problems_and_exits_1(
     assert captured.err.startswith(
         f"{broken}:{line}: contacts.deputy.staff_language: unknown language 'english'")
     assert re.search(r"\n\d+ problems?\n$", captured.err)
+
+
+# ------------------------------------------------- check: texts that break headers
+
+
+def _bundled_with(old: str, new: str) -> str:
+    text = BUNDLED_ROUTING_FILE.read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if fragment in line)
+
+
+@pytest.mark.parametrize(("old", "new", "character"), [
+    ('name = "Anna Meier"', 'name = "Anna Meier\\r\\nBcc: eve@evil.example"', "U+000D"),
+    ('name = "Deutsches Rotes Kreuz"', 'name = "Deutsches\\tRotes Kreuz"', "U+0009"),
+    ('role = "Pressestelle"', 'role = "Presse\\u0000stelle"', "U+0000"),
+    ('address = "Rathausplatz 1, 24937 Flensburg"',
+     'address = "Rathausplatz 1\\u2028 24937 Flensburg"', "U+2028"),
+    ('de = "Bildung"', 'de = "Bildung\\n"', "U+000A"),
+    ('de = "Bildung"', 'de = "Bil\\u202edung"', "U+202E"),
+], ids=["contact-name-crlf", "organisation-tab", "role-nul", "privacy-line-separator",
+        "label-newline", "label-bidi-override"])
+def test_check_refuses_a_control_character_in_any_text_with_its_line(
+    old: str, new: str, character: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _bundled_with(old, new)
+    path = tmp_path / "routing.toml"
+    path.write_text(text, encoding="utf-8")
+
+    assert main(["check", str(path)]) == 1
+
+    out = capsys.readouterr().out
+    line = _line_of(text, new.split(" = ")[1][:8])
+    assert f"routing.toml:{line}: " in out
+    assert f"contains the control character {character}" in out
+    assert "write every text on one line" in out
+
+
+def test_check_for_a_stage_refuses_a_contact_outside_the_stages_domains(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _bundled_with('email = "presse@drk.de"', 'email = "presse@drk-spenden.example"')
+    path = tmp_path / "routing.toml"
+    path.write_text(text, encoding="utf-8")
+
+    assert main(["check", str(path)]) == 0, "without a stage, any domain may be right"
+    capsys.readouterr()
+    assert main(["check", str(path), "--stage", "prod"]) == 1
+
+    out = capsys.readouterr().out
+    line = _line_of(text, "presse@drk-spenden.example")
+    assert (f"routing.toml:{line}: contacts.andrea-becker.email: 'drk-spenden.example' "
+            "is not a domain this stage may send inquiries to") in out
+
+
+def test_the_bundled_file_checks_clean_for_both_stages(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--stage", "dev"]) == 0
+    assert main(["check", "--stage", "prod"]) == 0

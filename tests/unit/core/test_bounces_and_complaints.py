@@ -12,14 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.core.ports import CounterUnavailable
 from chalicelib.core.routing_file import bundled_routing
 from chalicelib.core.ses_feedback import (
+    FeedbackKind,
     FeedbackRecorder,
     SesFeedback,
     parse_feedback,
     record_all,
 )
+from tests.support.fakes import InMemoryCounter
 
 SECRET = b"stage-secret"
 NOW = datetime(2025, 3, 3, 8, 15, tzinfo=UTC)
@@ -36,28 +37,12 @@ def complaint(*addresses: str) -> str:
         "complainedRecipients": [{"emailAddress": a} for a in addresses]}})
 
 
-class Counter:
-    """Counts in memory, as the DynamoDB counter does; `unavailable` makes it fail."""
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], int] = {}
-        self.expiries: dict[str, int] = {}
-        self.unavailable = False
-
-    def add(self, key: str, field: str, expires_at: int) -> int:
-        if self.unavailable:
-            raise CounterUnavailable("the table did not answer")
-        self.counts[key, field] = self.counts.get((key, field), 0) + 1
-        self.expiries[key] = expires_at
-        return self.counts[key, field]
-
-
 @pytest.fixture
-def counter() -> Counter:
-    return Counter()
+def counter() -> InMemoryCounter:
+    return InMemoryCounter()
 
 
-def record(counter: Counter, *messages: str) -> int:
+def record(counter: InMemoryCounter, *messages: str) -> int:
     return record_all(messages, FeedbackRecorder(counter, SECRET), bundled_routing(), NOW)
 
 
@@ -71,29 +56,29 @@ def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
 @pytest.mark.parametrize("key", ["eventType", "notificationType"])
 def test_a_permanent_bounce_names_its_addresses_in_small_letters(key: str) -> None:
     assert parse_feedback(bounce("Amal@Example.org", "b@example.org", key=key)) == SesFeedback(
-        "Bounce", True, ("amal@example.org", "b@example.org"))
+        FeedbackKind.BOUNCE, True, ("amal@example.org", "b@example.org"))
 
 
 def test_a_transient_bounce_is_not_permanent() -> None:
     assert parse_feedback(bounce("amal@example.org", kind="Transient")) == SesFeedback(
-        "Bounce", False, ("amal@example.org",))
+        FeedbackKind.BOUNCE, False, ("amal@example.org",))
 
 
 def test_a_complaint_is_always_permanent() -> None:
     assert parse_feedback(complaint("amal@example.org")) == SesFeedback(
-        "Complaint", True, ("amal@example.org",))
+        FeedbackKind.COMPLAINT, True, ("amal@example.org",))
 
 
-def test_a_bounce_or_complaint_without_recipients_names_no_address() -> None:
-    assert parse_feedback('{"eventType": "Bounce"}') == SesFeedback("Bounce", False, ())
-    assert parse_feedback('{"eventType": "Complaint"}') == SesFeedback("Complaint", True, ())
+def test_a_bounce_or_complaint_without_its_details_is_no_feedback() -> None:
+    assert parse_feedback('{"eventType": "Bounce"}') is None
+    assert parse_feedback('{"eventType": "Complaint"}') is None
 
 
 def test_a_recipient_that_is_not_an_object_is_skipped() -> None:
     message = json.dumps({"eventType": "Bounce", "bounce": {
         "bounceType": "Permanent", "bouncedRecipients": ["x", {"emailAddress": "a@b.org"}, {}]}})
 
-    assert parse_feedback(message) == SesFeedback("Bounce", True, ("a@b.org", ""))
+    assert parse_feedback(message) == SesFeedback(FeedbackKind.BOUNCE, True, ("a@b.org",))
 
 
 @pytest.mark.parametrize("message", [
@@ -111,7 +96,9 @@ def test_anything_else_sns_brings_is_no_feedback(message: str) -> None:
 # ---------------------------------------------------------------- recording
 
 
-def test_a_residents_bounce_is_counted_under_a_digest_for_thirty_days(counter: Counter) -> None:
+def test_a_residents_bounce_is_counted_under_a_digest_for_thirty_days(
+    counter: InMemoryCounter,
+) -> None:
     record(counter, bounce("amal@example.org"), bounce("Amal@example.org"))
 
     [(key, field)] = counter.counts
@@ -119,23 +106,23 @@ def test_a_residents_bounce_is_counted_under_a_digest_for_thirty_days(counter: C
     assert "amal" not in key
     assert field == "bounce"
     assert counter.counts[key, field] == 2, "the same address, whatever its capitals"
-    assert counter.expiries[key] == int((NOW + timedelta(days=30)).timestamp())
+    assert counter.expires_at[key] == int((NOW + timedelta(days=30)).timestamp())
 
 
-def test_a_complaint_is_counted_as_a_complaint(counter: Counter) -> None:
+def test_a_complaint_is_counted_as_a_complaint(counter: InMemoryCounter) -> None:
     record(counter, complaint("amal@example.org"))
 
     assert [field for _, field in counter.counts] == ["complaint"]
 
 
-def test_two_addresses_are_counted_apart(counter: Counter) -> None:
+def test_two_addresses_are_counted_apart(counter: InMemoryCounter) -> None:
     record(counter, bounce("amal@example.org", "bo@example.org"))
 
     assert sorted(counter.counts.values()) == [1, 1]
 
 
 def test_a_residents_bounce_is_logged_without_the_address(
-    counter: Counter, caplog: pytest.LogCaptureFixture
+    counter: InMemoryCounter, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="wegweiser"):
         record(counter, bounce("amal@example.org"))
@@ -145,7 +132,7 @@ def test_a_residents_bounce_is_logged_without_the_address(
 
 
 def test_a_contacts_bounce_raises_an_alarm_naming_the_contact_not_the_address(
-    counter: Counter, caplog: pytest.LogCaptureFixture
+    counter: InMemoryCounter, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="wegweiser"):
         record(counter, bounce(CONTACT_ADDRESS.upper()), complaint(CONTACT_ADDRESS))
@@ -160,7 +147,7 @@ def test_a_contacts_bounce_raises_an_alarm_naming_the_contact_not_the_address(
 
 
 def test_when_the_counter_is_down_each_address_is_still_looked_at(
-    counter: Counter, caplog: pytest.LogCaptureFixture
+    counter: InMemoryCounter, caplog: pytest.LogCaptureFixture
 ) -> None:
     counter.unavailable = True
 
@@ -170,14 +157,14 @@ def test_when_the_counter_is_down_each_address_is_still_looked_at(
     assert recorded == 1
     assert messages(caplog) == [
         (logging.WARNING, "Bounce for a resident's address (recorded as a hash)"),
-        (logging.WARNING, "feedback not recorded: the table did not answer"),
+        (logging.WARNING, "feedback not recorded: the in-memory counter is switched off"),
         (logging.ERROR, "ALARM Bounce for contact andrea-becker: their inquiries may reach "
                         "nobody; check the address in routing.toml"),
-        (logging.WARNING, "feedback not recorded: the table did not answer"),
+        (logging.WARNING, "feedback not recorded: the in-memory counter is switched off"),
     ]
 
 
-def test_only_feedback_is_recorded_and_counted(counter: Counter) -> None:
+def test_only_feedback_is_recorded_and_counted(counter: InMemoryCounter) -> None:
     recorded = record(counter, bounce("a@example.org"), '{"eventType": "Delivery"}',
                       "not json", complaint("b@example.org"), bounce("c@example.org"))
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.core.confirmations import ConfirmationPolicy
 from chalicelib.core.delivery import EMAIL_LEASE, Delivery, deliver_batch
 from chalicelib.core.delivery_message import delivery_message
 from chalicelib.core.emails import Sender
@@ -25,12 +26,13 @@ from chalicelib.core.ports import (
 )
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
 from tests.support.clock import MovableClock
-from tests.support.fakes import InMemoryInquiryStore, RecordingMailer
+from tests.support.fakes import InMemoryCounter, InMemoryInquiryStore, RecordingMailer
 
 STAFF, RESIDENT = EmailKind.STAFF, EmailKind.RESIDENT
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 SENDER = Sender(email="noreply@wegweiser.example", name="Wegweiser Flensburg")
 REFERENCE = "K7QM-X3PA"
+HASH_KEY = b"a key for address digests"
 RESIDENT_EMAIL = "zoe@example.org"
 CONTACT_EMAIL = "info@integration-flensburg.de"
 TEAM = "team@example.org"
@@ -53,10 +55,17 @@ def mailer() -> RecordingMailer:
 
 
 @pytest.fixture
+def counter() -> InMemoryCounter:
+    return InMemoryCounter()
+
+
+@pytest.fixture
 def delivery(
-    store: InMemoryInquiryStore, mailer: RecordingMailer, clock: MovableClock
+    store: InMemoryInquiryStore, mailer: RecordingMailer, counter: InMemoryCounter,
+    clock: MovableClock,
 ) -> Delivery:
-    return Delivery(store=store, mailer=mailer, sender=SENDER, clock=clock)
+    return Delivery(store=store, mailer=mailer, sender=SENDER,
+                    confirmations=ConfirmationPolicy(counter, HASH_KEY), clock=clock)
 
 
 def accepted(

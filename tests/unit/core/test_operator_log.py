@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.core.confirmations import ConfirmationPolicy
 from chalicelib.core.delivery import Delivery, deliver_batch
 from chalicelib.core.delivery_message import delivery_message
 from chalicelib.core.emails import Sender
@@ -50,7 +51,8 @@ class Service:
             clock=self.clock, languages=("de", "en"),
         )
         self.delivery = Delivery(store=self.store, mailer=self.mailer, clock=self.clock,
-                                 sender=Sender("noreply@wegweiser.example", "Wegweiser"))
+                                 sender=Sender("noreply@wegweiser.example", "Wegweiser"),
+                                 confirmations=ConfirmationPolicy(InMemoryCounter(), SECRET))
         self.sweep = Sweep(store=self.store, queue=self.queue, clock=self.clock, grace=GRACE)
 
     def form(self, **fields: str) -> dict[str, object]:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.core.ports import CounterUnavailable
 from chalicelib.core.rate_limit import RateLimit, RateLimited
+from tests.support.fakes import InMemoryCounter
 
 SECRET = b"stage-secret"
 CLIENT = "192.0.2.7"
@@ -17,28 +17,12 @@ TEN = datetime(2025, 2, 23, 10, 0, tzinfo=UTC)
 HOUR = int(TEN.timestamp()) // 3600
 
 
-class Counter:
-    """Counts in memory, as the DynamoDB counter does; `unavailable` makes it fail."""
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], int] = {}
-        self.expiries: dict[str, int] = {}
-        self.unavailable = False
-
-    def add(self, key: str, field: str, expires_at: int) -> int:
-        if self.unavailable:
-            raise CounterUnavailable("the table did not answer")
-        self.counts[key, field] = self.counts.get((key, field), 0) + 1
-        self.expiries[key] = expires_at
-        return self.counts[key, field]
-
-
 @pytest.fixture
-def counter() -> Counter:
-    return Counter()
+def counter() -> InMemoryCounter:
+    return InMemoryCounter()
 
 
-def limit(counter: Counter, per_hour: int = 3) -> RateLimit:
+def limit(counter: InMemoryCounter, per_hour: int = 3) -> RateLimit:
     return RateLimit(counter=counter, secret=SECRET, per_hour=per_hour)
 
 
@@ -46,12 +30,14 @@ def at(minute: int, second: int = 0) -> datetime:
     return TEN.replace(minute=minute, second=second)
 
 
-def test_a_client_may_send_as_many_as_the_limit_in_an_hour(counter: Counter) -> None:
+def test_a_client_may_send_as_many_as_the_limit_in_an_hour(counter: InMemoryCounter) -> None:
     for minute in range(3):
         limit(counter).check(CLIENT, at(minute))
 
 
-def test_one_more_in_the_same_hour_is_refused_until_the_hour_is_over(counter: Counter) -> None:
+def test_one_more_in_the_same_hour_is_refused_until_the_hour_is_over(
+    counter: InMemoryCounter,
+) -> None:
     for minute in range(3):
         limit(counter).check(CLIENT, at(minute))
 
@@ -63,7 +49,7 @@ def test_one_more_in_the_same_hour_is_refused_until_the_hour_is_over(counter: Co
 
 
 def test_in_the_last_second_of_the_hour_the_client_may_retry_after_one_second(
-    counter: Counter,
+    counter: InMemoryCounter,
 ) -> None:
     for _ in range(3):
         limit(counter).check(CLIENT, at(0))
@@ -74,7 +60,7 @@ def test_in_the_last_second_of_the_hour_the_client_may_retry_after_one_second(
     assert refused.value.retry_after == 1
 
 
-def test_the_next_hour_counts_afresh(counter: Counter) -> None:
+def test_the_next_hour_counts_afresh(counter: InMemoryCounter) -> None:
     limit(counter, per_hour=1).check(CLIENT, at(30))
     with pytest.raises(RateLimited):
         limit(counter, per_hour=1).check(CLIENT, at(59, 59))
@@ -82,7 +68,7 @@ def test_the_next_hour_counts_afresh(counter: Counter) -> None:
     limit(counter, per_hour=1).check(CLIENT, TEN.replace(hour=11))
 
 
-def test_each_client_is_counted_on_its_own(counter: Counter) -> None:
+def test_each_client_is_counted_on_its_own(counter: InMemoryCounter) -> None:
     limit(counter, per_hour=1).check(CLIENT, at(0))
 
     limit(counter, per_hour=1).check("192.0.2.8", at(0))
@@ -91,7 +77,7 @@ def test_each_client_is_counted_on_its_own(counter: Counter) -> None:
 
 
 def test_the_counter_holds_one_item_per_client_and_hour_that_expires_with_the_hour(
-    counter: Counter,
+    counter: InMemoryCounter,
 ) -> None:
     limit(counter).check(CLIENT, at(5))
     limit(counter).check(CLIENT, at(50))
@@ -101,17 +87,17 @@ def test_the_counter_holds_one_item_per_client_and_hour_that_expires_with_the_ho
     assert CLIENT not in key, "the address itself is never stored"
     assert field == "hits"
     assert counter.counts[key, field] == 2
-    assert counter.expiries[key] == (HOUR + 1) * 3600
+    assert counter.expires_at[key] == (HOUR + 1) * 3600
 
 
-def test_a_limit_of_zero_counts_nobody(counter: Counter) -> None:
+def test_a_limit_of_zero_counts_nobody(counter: InMemoryCounter) -> None:
     for _ in range(10):
         limit(counter, per_hour=0).check(CLIENT, at(0))
 
     assert counter.counts == {}
 
 
-def test_a_limit_of_one_lets_the_first_through(counter: Counter) -> None:
+def test_a_limit_of_one_lets_the_first_through(counter: InMemoryCounter) -> None:
     limit(counter, per_hour=1).check(CLIENT, at(0))
 
     with pytest.raises(RateLimited):
@@ -119,7 +105,7 @@ def test_a_limit_of_one_lets_the_first_through(counter: Counter) -> None:
 
 
 def test_when_the_counter_is_down_the_request_passes_and_a_warning_says_so(
-    counter: Counter, caplog: pytest.LogCaptureFixture
+    counter: InMemoryCounter, caplog: pytest.LogCaptureFixture
 ) -> None:
     counter.unavailable = True
 
@@ -127,4 +113,4 @@ def test_when_the_counter_is_down_the_request_passes_and_a_warning_says_so(
         limit(counter, per_hour=1).check(CLIENT, at(0))
 
     assert [r.getMessage() for r in caplog.records] == [
-        "rate limit not checked: the table did not answer"]
+        "rate limit not checked: the in-memory counter is switched off"]

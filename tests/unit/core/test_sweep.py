@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.core.confirmations import ConfirmationPolicy
 from chalicelib.core.delivery import Delivery
 from chalicelib.core.emails import Sender
 from chalicelib.core.inquiry import Inquiry
@@ -17,7 +18,12 @@ from chalicelib.core.ports import QueueUnavailable, SendRejected
 from chalicelib.core.records import InquiryRecord, Recipient
 from chalicelib.core.sweep import MAX_SWEEPS, Sweep
 from tests.support.clock import MovableClock
-from tests.support.fakes import InMemoryInquiryStore, RecordingMailer, RecordingQueue
+from tests.support.fakes import (
+    InMemoryCounter,
+    InMemoryInquiryStore,
+    RecordingMailer,
+    RecordingQueue,
+)
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=10)
@@ -147,8 +153,7 @@ def test_a_delivered_inquiry_is_not_queued_again(
 ) -> None:
     stored_not_queued(store, clock)
     mailer = RecordingMailer()
-    Delivery(store, mailer, Sender("noreply@wegweiser.example", "Wegweiser"), clock).deliver(
-        REFERENCE)
+    delivery_with(store, mailer, clock).deliver(REFERENCE)
     after_the_grace_period(clock)
 
     assert sweep.requeue_stalled() == 0
@@ -161,8 +166,7 @@ def test_an_inquiry_whose_email_was_refused_for_good_is_not_queued_again(
 ) -> None:
     stored_not_queued(store, clock)
     mailer = RecordingMailer([SendRejected("MessageRejected")])
-    Delivery(store, mailer, Sender("noreply@wegweiser.example", "Wegweiser"), clock).deliver(
-        REFERENCE)
+    delivery_with(store, mailer, clock).deliver(REFERENCE)
     after_the_grace_period(clock)
 
     assert sweep.requeue_stalled() == 0
@@ -191,3 +195,11 @@ def test_sweeps_that_could_not_queue_an_inquiry_do_not_use_up_its_sweeps(
     sweep.requeue_stalled()
 
     assert queue.sent == [REFERENCE]
+
+
+def delivery_with(
+    store: InMemoryInquiryStore, mailer: RecordingMailer, clock: MovableClock
+) -> Delivery:
+    confirmations = ConfirmationPolicy(InMemoryCounter(), b"a key for address digests")
+    return Delivery(store, mailer, Sender("noreply@wegweiser.example", "Wegweiser"),
+                    confirmations, clock)

@@ -1,0 +1,41 @@
+"""Whether a resident's address gets a confirmation: at most a few a day, and none to an
+address that bounced for good or complained.
+
+The form lets anyone type any address, so without this it would mail a stranger as
+often as someone presses "Send"; and complaints put the whole SES account at risk,
+which would stop the staff emails too. Counted per salted digest of the address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.core.hashing import keyed_digest
+from chalicelib.core.ports import Counter
+from chalicelib.core.records import Confirmation
+from chalicelib.core.ses_feedback import FeedbackKind, feedback_key
+
+CONFIRMATIONS_PER_DAY = 3
+DAY_SECONDS = 86400
+
+
+@dataclass(frozen=True)
+class ConfirmationPolicy:
+    counter: Counter
+    secret: bytes
+    per_day: int = CONFIRMATIONS_PER_DAY
+
+    def decide(self, address: str, now: datetime) -> Confirmation:
+        """SEND, or why not; counts this confirmation. CounterUnavailable propagates:
+        the delivery is then tried again later rather than guessed."""
+        feedback = self.counter.read(feedback_key(self.secret, address), now)
+        if feedback.get(FeedbackKind.COMPLAINT):
+            return Confirmation.COMPLAINED
+        if feedback.get(FeedbackKind.BOUNCE):
+            return Confirmation.BOUNCED
+        day = int(now.timestamp()) // DAY_SECONDS
+        recipient = keyed_digest(self.secret, "confirmations", address.lower())
+        sent = self.counter.add(f"confirmations#{recipient}#{day}", "sent",
+                                (day + 1) * DAY_SECONDS)
+        return Confirmation.SEND if sent <= self.per_day else Confirmation.TOO_MANY
