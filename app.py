@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from chalice.app import Chalice, Rate, Request, Response, SNSEvent, SQSEvent
 
 from chalicelib import wiring
 from chalicelib.core.languages import negotiate_language
-from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.telemetry import install_json_logs
 from chalicelib.core.templating import form_languages
 from chalicelib.settings import DELIVERY_QUEUE, SES_EVENTS_TOPIC
@@ -44,20 +44,57 @@ def _response(answer: Answer) -> Response:
 
 def _form(language: str) -> Response:
     services = wiring.services()
-    return _response(form_page(language, services.routing(), services.new_form_token()))
+    return _without_body_for_head(
+        _response(form_page(language, services.routing(), services.new_form_token())))
 
 
-@app.route("/", methods=["GET"])
+def _without_body_for_head(response: Response) -> Response:
+    """HEAD answers as GET does, without the body (link checkers, uptime monitors)."""
+    if _request().method == "HEAD":
+        response.body = ""
+    return response
+
+
+@app.route("/", methods=["GET", "HEAD"])
 def form_in_browser_language() -> Response:
     accept_language = _request().headers.get("accept-language")
     return _form(negotiate_language(accept_language, form_languages()))
 
 
-@app.route("/{language}", methods=["GET"])
+@app.route("/{language}", methods=["GET", "HEAD"])
 def form_in_language(language: str) -> Response:
     if language not in form_languages():
-        return _response(unknown_language_page(_request().headers.get("accept-language"), ""))
+        return _without_body_for_head(_response(
+            unknown_language_page(_request().headers.get("accept-language"), "")))
     return _form(language)
+
+
+@app.route("/{language}", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def form_in_language_with_what_was_typed(language: str) -> Response:
+    """The language switcher without JavaScript: the form again, in `language`, with the
+    posted values; nothing stored, counted or sent."""
+    from chalicelib.web.language_switch import LanguageSwitch, answer_language_switch
+
+    request = _request()
+    services = wiring.services()
+    body = request.raw_body
+    switch = LanguageSwitch(
+        language=language,
+        body=body.encode() if isinstance(body, str) else body,
+        accept_language=request.headers.get("accept-language"),
+        tokens=services.tokens,
+        now=services.clock().timestamp(),
+        issue_form_token=services.new_form_token,
+    )
+    return _response(answer_language_switch(switch, services.routing()))
+
+
+@app.route("/favicon.ico", methods=["GET"])
+def favicon() -> Response:
+    """Wegweiser's own small icon: a browser asks for it on every page (never a 404)."""
+    from chalicelib.web.favicon import favicon_answer
+
+    return _response(favicon_answer())
 
 
 @app.route("/form-token", methods=["GET"])
@@ -95,22 +132,25 @@ def submit_inquiry() -> Response:
         accept_language=request.headers.get("accept-language"),
         client_address=_client_address(request),
         issue_form_token=services.new_form_token,
+        issue_thanks_token=services.new_thanks_token,
     )
     return _response(answer_submission(services.intake, submission))  # builds boto3 clients
 
 
 @app.route("/{language}/thanks/{reference}", methods=["GET"])
 def thanks(language: str, reference: str) -> Response:
-    from chalicelib.web.thanks import answer_thanks
+    from chalicelib.web.thanks import ThanksRequest, answer_thanks
 
     request = _request()
-    topic = request.query_params.get("topic") if request.query_params else None
+    query: Mapping[str, str] = request.query_params or {}
     services = wiring.services()
-    return _response(
-        answer_thanks(services.routing(), language, reference, topic,
-                      flensburg_time(services.clock()).date(),
-                      request.headers.get("accept-language"))
-    )
+    asked = ThanksRequest(language, reference, query.get("topic"), query.get("t"),
+                          request.headers.get("accept-language"))
+    return _response(answer_thanks(
+        asked, services.routing(), services.thanks_tokens,
+        lambda wanted, now: services.store.get(wanted, now),  # the store only for a good token
+        services.clock(),
+    ))
 
 
 @app.route("/{language}/privacy", methods=["GET"])
@@ -118,6 +158,28 @@ def privacy(language: str) -> Response:
     if language not in form_languages():
         return _response(unknown_language_page(_request().headers.get("accept-language"), "../"))
     return _response(privacy_page(language, wiring.services().routing()))
+
+
+@app.route("/{language}/accessibility", methods=["GET"])
+def accessibility_statement(language: str) -> Response:
+    from chalicelib.web.pages import accessibility_page
+
+    if language not in form_languages():
+        return _response(unknown_language_page(_request().headers.get("accept-language"), "../"))
+    return _response(accessibility_page(language, wiring.services().routing()))
+
+
+@app.route("/{language}/leichte-sprache", methods=["GET"])
+def easy_read(language: str) -> Response:
+    """Leichte Sprache is German: /de/leichte-sprache; another language's path leads there."""
+    from chalicelib.web.pages import easy_read_page
+
+    if language == "de":
+        return _response(easy_read_page(wiring.services().routing()))
+    if language in form_languages():
+        return Response(body="", status_code=303, headers={"Location": "../de/leichte-sprache",
+                                                             "Cache-Control": "no-store"})
+    return _response(unknown_language_page(_request().headers.get("accept-language"), "../"))
 
 
 @app.route("/assets/wegweiser.css", methods=["GET"])

@@ -56,6 +56,7 @@ def large_routing_text(topics: int = TOPICS) -> str:
     labels = [table["labels"] for table in bundled["topics"].values()]
     lines = ['fallback_topic = "topic-00000"']
     lines += table_lines("privacy", bundled["privacy"])
+    lines += table_lines("accessibility", bundled["accessibility"])
     for key, table in bundled["organisations"].items():
         lines += table_lines(f"organisations.{key}", table)
     for key, table in bundled["contacts"].items():

@@ -26,6 +26,7 @@ from chalicelib.core.hashing import derive_key
 from chalicelib.core.routing import RoutingConfig
 from chalicelib.core.routing_file import bundled_routing
 from chalicelib.core.templating import form_languages
+from chalicelib.core.thanks_token import ThanksTokens
 from chalicelib.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -89,6 +90,14 @@ class Services:
 
     def new_form_token(self) -> str:
         return self.tokens.issue(self.clock().timestamp())
+
+    @functools.cached_property
+    def thanks_tokens(self) -> ThanksTokens:
+        return ThanksTokens(derive_key(self.secret, "thanks tokens"))
+
+    def new_thanks_token(self, reference: str) -> str:
+        """For the thank-you page's URL: lets it read this one inquiry for an hour."""
+        return self.thanks_tokens.issue(reference, self.clock().timestamp())
 
     # The adapters: given, or built from boto3 clients on first use.
 

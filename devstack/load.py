@@ -120,6 +120,7 @@ def submission_fields(i: int, token: str) -> dict[str, str]:
         "topic": TOPICS[i % len(TOPICS)],
         "message": f"{MESSAGES[language]} (#{i})",
         "language": language,
+        "consent": "yes",  # health asks for explicit consent (Art. 9 GDPR); others ignore it
         "form_token": token,
     }
 

@@ -7,6 +7,7 @@ receives an inquiry on a given day, with absences and deputies, is to read
 core/routing.py. This tool answers both in plain English, with line numbers:
 
     wegweiser check [FILE]                      is the file right? every problem, with its line
+    wegweiser check --release                   ... and no placeholder left? (the go-live gate)
     wegweiser route --topic T --language L      who receives it, and why
     wegweiser table                             who receives what, topic by language
 
@@ -21,6 +22,7 @@ a day that is not a day, a file that cannot be read).
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from collections.abc import Sequence
@@ -32,6 +34,7 @@ from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing import RoutingConfig, route_inquiry
 from chalicelib.core.routing_file import (
     BUNDLED_ROUTING_FILE,
+    PLACEHOLDER_MARK,
     RoutingConfigError,
     load_routing,
     parse_contact_domains,
@@ -53,13 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: str = args.command
     if command == "check":
         if args.stage is None:
-            return check(args.file)
+            return check(args.file, release=args.release)
         domains = stage_contact_domains(args.stage)
         if domains is None:
             print(f"wegweiser: no stage {args.stage!r} with CONTACT_DOMAINS in "
                   f"{_shown(CHALICE_CONFIG)}", file=sys.stderr)
             return USAGE
-        return check(args.file, domains)
+        return check(args.file, domains, release=args.release)
     if command == "route":
         return route(args.file, args.topic, args.language, args.on or date.today())
     return table(args.file, args.on or date.today())
@@ -83,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
         "--stage", metavar="STAGE",
         help="also check that every contact and cc address has one of the stage's "
              "CONTACT_DOMAINS (.chalice/config.json), as the deployed stage will")
+    check_parser.add_argument(
+        "--release", action="store_true",
+        help=f"the go-live gate (make release): a value still marked {PLACEHOLDER_MARK!r} "
+             "in [privacy] or [accessibility] is a problem, not a warning")
 
     route_parser = commands.add_parser(
         "route", help="who receives an inquiry about a topic in a language, and why",
@@ -117,12 +124,37 @@ def _day(text: str) -> date:
 # ------------------------------------------------------------------------ commands
 
 
-def check(path: Path, contact_domains: frozenset[str] = frozenset()) -> int:
-    """`wegweiser check`: OK with a summary, or every problem and exit code 1."""
+def check(
+    path: Path, contact_domains: frozenset[str] = frozenset(), *, release: bool = False
+) -> int:
+    """`wegweiser check`: OK with a summary, or every problem and exit code 1.
+
+    Each placeholder of [privacy] and [accessibility] is a warning on stderr (exit 0: CI
+    and the packages are built with the shipped examples); with `release`, the go-live
+    gate, each is a problem and the exit code 1.
+    """
     loaded = _load(path, sys.stdout, contact_domains)
     if not isinstance(loaded, RoutingConfig):
         return loaded
     config = loaded
+    shown = _shown(path)
+    for placeholder in config.placeholders:
+        where = f"{shown}:{placeholder.line}" if placeholder.line else shown
+        if release:
+            print(f"{where}: {placeholder.path} is still a placeholder "
+                  f"({placeholder.value!r})", file=sys.stdout)
+        else:
+            print(f"{where}: warning: {placeholder.path} is a placeholder "
+                  f"({placeholder.value!r})", file=sys.stderr)
+    if config.placeholders and not release:
+        print(f"warning: {_count(len(config.placeholders), 'placeholder')}: the city confirms "
+              f"or replaces each value, then deletes {PLACEHOLDER_MARK!r} in front of it; "
+              "`make release STAGE=prod` refuses them", file=sys.stderr)
+    if release and config.placeholders:
+        print(f"release refused: {_count(len(config.placeholders), 'placeholder')} left in "
+              f"{shown}; write the city's value for each and delete {PLACEHOLDER_MARK!r} "
+              "in front of it (README, \"Before going live\")")
+        return BROKEN
     print(f"{_shown(path)}: OK — {_count(len(config.topics), 'topic')}, "
           f"{_count(len(config.contacts), 'contact')}, "
           f"{_count(len(config.absences), 'absence')}")
@@ -138,6 +170,12 @@ def route(path: Path, topic: str, language: str, on: date) -> int:
     if not isinstance(loaded, RoutingConfig):
         return loaded
     config = loaded
+    if topic not in config.topics and (meant := _meant_topic(topic, config)):
+        # A mistyped key (`Housing`) is a wrong command, not an inquiry for the fallback.
+        print(f"wegweiser: no topic {topic!r} in {_shown(path)} (did you mean {meant!r}?)",
+              file=sys.stderr)
+        print("The topics of this file: " + ", ".join(config.topics), file=sys.stderr)
+        return USAGE
     decision = route_inquiry(config, topic, language, on)
     contact = decision.contact
     staff = LANGUAGES[contact.staff_language]
@@ -244,6 +282,16 @@ def _load(
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         print(f"{_shown(path)}: cannot read it: {reason}", file=sys.stderr)
         return USAGE
+
+
+def _meant_topic(topic: str, config: RoutingConfig) -> str | None:
+    """The topic key `topic` is most likely a typo of: the same in other letter case, or
+    a close one; None when none is close (then `route` explains the fallback)."""
+    by_lower = {key.lower(): key for key in config.topics}
+    if topic.lower() in by_lower:
+        return by_lower[topic.lower()]
+    close = difflib.get_close_matches(topic.lower(), list(by_lower), n=1)
+    return by_lower[close[0]] if close else None
 
 
 def _unknown_language(language: str) -> None:

@@ -3,7 +3,8 @@
 Items are keyed `inquiry#<reference>`. Each carries a retention TTL (`expires_at`)
 and, until both emails are sent, a `pending` attribute that puts it in a sparse
 index the sweep reads. Expired items are never returned, even before DynamoDB's
-TTL process removes them.
+TTL process removes them. An inquiry about a topic that asks for explicit consent
+(health) carries `consent_at`, when the resident gave it.
 """
 
 from __future__ import annotations
@@ -270,11 +271,14 @@ def _to_item(record: InquiryRecord) -> dict[str, AttributeValueTypeDef]:
             "organisation": recipient.organisation,
             "staff_language": recipient.staff_language,
             "cc": list(recipient.cc),
+            "speaks_resident_language": recipient.speaks_resident_language,
             "topic_labels": dict(record.topic_labels),
             "response_days": record.response_days,
             "next_steps": record.next_steps,
         }, ensure_ascii=False),
     }
+    if record.consent_at is not None:  # only on the topics that ask for consent
+        strings["consent_at"] = record.consent_at.astimezone(UTC).isoformat()
     item: dict[str, AttributeValueTypeDef] = {"pk": _key(record.reference)["pk"]}
     item.update({name: {"S": value} for name, value in strings.items()})
     return item
@@ -295,6 +299,7 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
             message=text("message"),
             name=text("name"),
             language=text("language"),
+            consent="consent_at" in item,
         ),
         recipient=Recipient(
             contact_key=routing["contact_key"],
@@ -303,6 +308,8 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
             organisation=routing["organisation"],
             staff_language=routing["staff_language"],
             cc=tuple(routing["cc"]),
+            # Items written before the flag existed: as the thank-you page then assumed.
+            speaks_resident_language=routing.get("speaks_resident_language", True),
         ),
         topic_labels=routing["topic_labels"],
         response_days=routing["response_days"],
@@ -313,4 +320,6 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
         sent=frozenset(kind for kind in EMAIL_KINDS if f"{kind}_sent_at" in item),
         failed=frozenset(kind for kind in EMAIL_KINDS if f"{kind}_failed_at" in item),
         confirmation=Confirmation(item["confirmation"]["S"]) if "confirmation" in item else None,
+        consent_at=(datetime.fromisoformat(text("consent_at")) if "consent_at" in item
+                    else None),
     )

@@ -29,7 +29,8 @@ MAX_COMBINING_RUN = 30
 HONEYPOT = "website"
 
 # The fields in the order the form shows them; errors are reported in this order.
-FIELDS = ("name", "email", "topic", "message", "language", "form_token")
+FIELDS = ("name", "email", "topic", "consent", "message", "language", "form_token")
+
 
 
 class FieldError(StrEnum):
@@ -41,6 +42,7 @@ class FieldError(StrEnum):
     INVALID_EMAIL = "invalid_email"
     TOPIC_REQUIRED = "topic_required"
     UNKNOWN_TOPIC = "unknown_topic"
+    CONSENT_REQUIRED = "consent_required"
     MESSAGE_REQUIRED = "message_required"
     MESSAGE_TOO_LONG = "message_too_long"
     NAME_TOO_LONG = "name_too_long"
@@ -78,6 +80,9 @@ class Inquiry:
     message: str
     name: str
     language: str
+    # The resident gave explicit consent for a topic that asks for it (Art. 9(2)(a) GDPR);
+    # False for every other topic, whatever was sent.
+    consent: bool = False
 
 
 class InvalidInquiry(ValueError):
@@ -94,8 +99,13 @@ def check_inquiry(
     topics: Collection[str],
     languages: Collection[str],
     default_language: str,
+    consent_topics: Collection[str] = (),
 ) -> Inquiry:
-    """Check the submitted fields; raise InvalidInquiry naming every broken one."""
+    """Check the submitted fields; raise InvalidInquiry naming every broken one.
+
+    An inquiry about one of `consent_topics` (their inquiries usually hold health data)
+    needs `consent`: the form's "yes" or JSON true.
+    """
     errors: dict[str, ErrorCode] = {}
     text: dict[str, str] = {}
     for field in ("email", "topic", "message", "name", "language"):
@@ -124,6 +134,11 @@ def check_inquiry(
     if "topic" not in errors and text["topic"] not in topics:
         errors["topic"] = (FieldError.TOPIC_REQUIRED if not text["topic"]
                            else FieldError.UNKNOWN_TOPIC)
+    consent = "topic" not in errors and text["topic"] in consent_topics
+    given = fields.get("consent")
+    # Only the two documented values: not 1, not "true", not "on".
+    if consent and not (given is True or given == "yes"):
+        errors["consent"] = FieldError.CONSENT_REQUIRED
     if "message" not in errors:
         if not text["message"]:
             errors["message"] = FieldError.MESSAGE_REQUIRED
@@ -145,6 +160,7 @@ def check_inquiry(
         message=text["message"],
         name=text["name"],
         language=text["language"],
+        consent=consent,
     )
 
 

@@ -61,6 +61,8 @@ class InquiryIntake:
                 topics=routing.topics.keys(),
                 languages=self.languages,
                 default_language=default_language,
+                consent_topics=[key for key, topic in routing.topics.items()
+                                if topic.special_category],
             )
         except InvalidInquiry as invalid:
             # "Too fast" is no news to someone who must correct a field anyway: the
@@ -116,6 +118,7 @@ class InquiryIntake:
                 organisation=contact.organisation.name,
                 staff_language=contact.staff_language,
                 cc=decision.topic.cc,
+                speaks_resident_language=inquiry.language in contact.languages,
             ),
             topic_labels={
                 language: decision.topic.label(language)
@@ -124,4 +127,5 @@ class InquiryIntake:
             retention_days=decision.topic.retention_days,
             response_days=decision.topic.response_days,
             next_steps=(decision.topic.next_steps or {}).get(inquiry.language, ""),
+            consent_at=now if inquiry.consent else None,
         )

@@ -1,7 +1,8 @@
 """The languages Wegweiser speaks to residents, and how to pick one for a request.
 
 One table for every place that needs a language's code, its own name (for the
-switcher) and its writing direction, so a new language is one row here plus a catalog.
+switcher), its writing direction and how it writes numbers, so a new language is one
+row here plus a catalog.
 """
 
 from __future__ import annotations
@@ -14,22 +15,31 @@ class Language:
     code: str
     endonym: str  # the language's name in itself, as the switcher shows it
     direction: str  # "ltr" or "rtl"
+    # Between groups of three digits, as CLDR writes numbers: 5.000, 5 000 (a no-break space).
+    digit_group_separator: str
 
 
 LANGUAGES: dict[str, Language] = {
     language.code: language
     for language in (
-        Language("de", "Deutsch", "ltr"),
-        Language("en", "English", "ltr"),
-        Language("ar", "العربية", "rtl"),
-        Language("uk", "Українська", "ltr"),
-        Language("ru", "Русский", "ltr"),
-        Language("fa", "فارسی", "rtl"),
-        Language("tr", "Türkçe", "ltr"),
+        Language("de", "Deutsch", "ltr", "."),
+        Language("en", "English", "ltr", ","),
+        Language("ar", "العربية", "rtl", ","),
+        Language("uk", "Українська", "ltr", "\u00a0"),
+        Language("ru", "Русский", "ltr", "\u00a0"),
+        # Dari, the Persian of Afghanistan, is the same written language: named, so that
+        # Dari speakers recognise it as theirs.
+        Language("fa", "فارسی / دری", "rtl", ","),
+        Language("tr", "Türkçe", "ltr", "."),
     )
 }
 
 DEFAULT_LANGUAGE = "de"
+
+
+def write_number(number: int, language: str) -> str:
+    """A whole number as the language writes it in a sentence: 5.000, 5 000, 5,000."""
+    return f"{number:,}".replace(",", LANGUAGES[language].digit_group_separator)
 
 
 def negotiate_language(accept_language: str | None, offered: tuple[str, ...]) -> str:

@@ -6,26 +6,56 @@ they are translated at the moment a page or an answer is made.
 
 from __future__ import annotations
 
-from chalicelib.core.inquiry import ErrorCode, FieldError, TokenProblem
-from chalicelib.core.records import Confirmation
-from chalicelib.core.templating import N_, translate
+from dataclasses import dataclass
 
-FIELD_ERRORS: dict[ErrorCode, str] = {
+from chalicelib.core.inquiry import (
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    ErrorCode,
+    FieldError,
+    TokenProblem,
+)
+from chalicelib.core.languages import write_number
+from chalicelib.core.records import Confirmation
+from chalicelib.core.templating import N_, translate, translate_plural
+
+
+@dataclass(frozen=True)
+class LimitText:
+    """A text that names a limit: both English forms, and the limit that picks the form.
+
+    Babel extracts LimitText("…", "…", …) as a plural entry (babel.cfg names it), so each
+    catalog holds every form its language needs: 5 000 символов, but 21 символ.
+    """
+
+    singular: str
+    plural: str
+    limit: int
+
+
+FIELD_ERRORS: dict[ErrorCode, str | LimitText] = {
     FieldError.EMAIL_REQUIRED: N_("Please enter your email address."),
     FieldError.EMAIL_DISPLAY_NAME: N_(
         "Please enter only the email address, for example name@example.org."),
     FieldError.EMAIL_INTERNATIONAL_LOCAL_PART: N_(
-        "We cannot send email to an address with special letters before the @ sign. "
-        "Please use an address with only Latin letters before the @."
+        "We cannot send email to this address. "
+        "Please use an address with only a–z, digits and . - _ before the @ sign."
     ),
     FieldError.INVALID_EMAIL: N_("This email address is not correct. Please check it, "
                                  "for example name@example.org."),
     FieldError.TOPIC_REQUIRED: N_("Please choose a topic."),
     FieldError.UNKNOWN_TOPIC: N_("Please choose one of the topics in the list."),
+    FieldError.CONSENT_REQUIRED: N_(
+        "Please tick the box. For questions about health, we need your consent."),
     FieldError.MESSAGE_REQUIRED: N_("Please write your message."),
-    FieldError.MESSAGE_TOO_LONG: N_(
-        "Your message is too long. Please use at most 5,000 characters."),
-    FieldError.NAME_TOO_LONG: N_("Your name is too long. Please use at most 200 characters."),
+    FieldError.MESSAGE_TOO_LONG: LimitText(
+        "Your message is too long. Please use at most %(limit)s character.",
+        "Your message is too long. Please use at most %(limit)s characters.",
+        MAX_MESSAGE_LENGTH),
+    FieldError.NAME_TOO_LONG: LimitText(
+        "Your name is too long. Please use at most %(limit)s character.",
+        "Your name is too long. Please use at most %(limit)s characters.",
+        MAX_NAME_LENGTH),
     FieldError.CONTROL_CHARACTERS: N_("This field contains characters that are not allowed. "
                              "Please remove them."),
     FieldError.WRONG_TYPE: N_("Please send this field as text."),
@@ -39,7 +69,7 @@ FIELD_ERRORS: dict[ErrorCode, str] = {
     TokenProblem.USED: N_("This form was already sent with other text. Your text is still here. "
                      "Please press “Send” again."),
     TokenProblem.TOO_FAST: N_(
-        "That was very fast. Please check your entries and press “Send” again."),
+        "The form was sent too quickly. Please check your entries and press “Send” again."),
     FieldError.UNREADABLE_FORM: N_("The form data could not be read. Please press “Send” again."),
     FieldError.DUPLICATE_KEY: N_("The request names a field more than once."),
     FieldError.INVALID_JSON: N_("The request is not valid JSON."),
@@ -64,13 +94,17 @@ LANGUAGE_NAMES: dict[str, str] = {
     "ar": N_("Arabic"),
     "uk": N_("Ukrainian"),
     "ru": N_("Russian"),
-    "fa": N_("Persian (Farsi)"),
+    "fa": N_("Persian (Farsi / Dari)"),
     "tr": N_("Turkish"),
 }
 
 
 def field_error(code: ErrorCode, language: str) -> str:
-    return translate(language, FIELD_ERRORS[code])
+    text = FIELD_ERRORS[code]
+    if isinstance(text, LimitText):
+        form = translate_plural(language, text.singular, text.plural, text.limit)
+        return form % {"limit": write_number(text.limit, language)}
+    return translate(language, text)
 
 
 def language_name(code: str, in_language: str) -> str:

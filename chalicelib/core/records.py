@@ -48,6 +48,9 @@ class Recipient:
     organisation: str
     staff_language: str
     cc: tuple[str, ...] = ()  # addresses that get a copy of the staff email
+    # False when no contact present for the topic spoke the resident's language that
+    # day: the answer may then come in another one (the thank-you page says so).
+    speaks_resident_language: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,3 +67,6 @@ class InquiryRecord:
     # Emails SES refused for good (retrying cannot help): never tried again.
     failed: frozenset[EmailKind] = field(default_factory=frozenset)
     confirmation: Confirmation | None = None  # None until delivery decides it
+    # When the resident gave explicit consent (Art. 9(2)(a) GDPR), for a topic that asks
+    # for it; None for every other topic. Kept with the inquiry, deleted with it.
+    consent_at: datetime | None = None

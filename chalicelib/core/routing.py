@@ -14,8 +14,9 @@ checked in routing_file.py; the rules here are what `wegweiser route` explains:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 DEFAULT_RETENTION_DAYS = 180
 DEFAULT_RESPONSE_DAYS = 5
@@ -59,18 +60,64 @@ class Topic:
     response_days: int = DEFAULT_RESPONSE_DAYS  # working days until an answer, usually
     next_steps: Mapping[str, str] | None = None  # a short "what happens next", by language
     urgent_hint: Mapping[str, str] | None = None  # shown on the form, by language
+    # Its inquiries usually hold health data (Art. 9 GDPR): the resident must consent.
+    special_category: bool = False
 
     def label(self, language: str) -> str:
         return self.labels[language]
 
 
+class PartnerRole(StrEnum):
+    """How an organisation that receives inquiries stands to the controller (GDPR)."""
+
+    SEPARATE = "separate"  # answers on its own responsibility: a controller itself
+    JOINT = "joint"  # jointly responsible with the controller (Art. 26)
+    PROCESSOR = "processor"  # acts for the controller, on its instructions (Art. 28)
+
+
 @dataclass(frozen=True)
 class Privacy:
-    """Who the privacy notice names as responsible for the residents' data."""
+    """What the privacy notice (Art. 13 GDPR) says that is the city's to fill in."""
 
-    controller: Organisation
+    controller: Organisation  # the organisation of the file that is the controller
+    legal_entity: str  # the controller as a legal person: "Stadt Flensburg", not an office
     address: str
-    email: str
+    email: str  # a mailbox of the office, not a person's
+    dpo_address: str  # the data protection officer (Art. 13(1)(b))
+    dpo_email: str
+    legal_basis: str  # the national provision Art. 6(1)(e) rests on, e.g. § 3 LDSG SH
+    # Every other organisation of the file, and how it stands to the controller.
+    partners: Mapping[str, PartnerRole] = field(default_factory=dict)
+
+
+class Compliance(StrEnum):
+    """The state of compliance an accessibility statement declares."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Accessibility:
+    """What the accessibility statement (BITV 2.0 § 12a) says that is the city's to fill in."""
+
+    compliance: Compliance
+    law: str  # the rules the statement answers to, as the city cites them
+    prepared_on: date  # when the statement was prepared or last reviewed
+    feedback_email: str  # whom to write when something is not accessible
+    enforcement_body: str  # where to turn when that does not help
+    enforcement_address: str
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A value of [privacy] or [accessibility] still marked "PLACEHOLDER:" in the file:
+    shipped as an example, to be confirmed or replaced by the city before going live."""
+
+    path: str  # dotted, such as "privacy.dpo_email"
+    value: str  # the value without the marker
+    line: int | None = field(default=None, compare=False)  # known once read from a text
 
 
 @dataclass(frozen=True)
@@ -80,7 +127,9 @@ class RoutingConfig:
     topics: Mapping[str, Topic]  # in the order the form lists them
     fallback_topic: str
     privacy: Privacy
+    accessibility: Accessibility
     absences: tuple[Absence, ...] = ()
+    placeholders: tuple[Placeholder, ...] = ()  # in the order of the file
 
     def is_absent(self, contact: Contact, day: date) -> bool:
         return any(a.contact == contact.key and a.covers(day) for a in self.absences)

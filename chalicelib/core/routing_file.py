@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,12 @@ from chalicelib.core.routing import (
     DEFAULT_RESPONSE_DAYS,
     DEFAULT_RETENTION_DAYS,
     Absence,
+    Accessibility,
+    Compliance,
     Contact,
     Organisation,
+    PartnerRole,
+    Placeholder,
     Privacy,
     RoutingConfig,
     Topic,
@@ -42,9 +47,16 @@ RETENTION_BOUNDS = (7, 730)
 RESPONSE_BOUNDS = (1, 30)
 LONGEST_ABSENCE = timedelta(days=366)
 
-TOP_LEVEL = {"organisations", "contacts", "topics", "fallback_topic", "privacy"}
+TOP_LEVEL = {"organisations", "contacts", "topics", "fallback_topic", "privacy", "accessibility"}
 TOPIC_KEYS = {"labels", "contacts", "deputy", "cc", "retention_days", "response_days",
-              "next_steps", "urgent_hint"}
+              "next_steps", "urgent_hint", "special_category"}
+# A value of [privacy] or [accessibility] that begins with this is an example the city
+# has still to confirm or replace: `wegweiser check` warns, `make release` refuses.
+PLACEHOLDER_MARK = "PLACEHOLDER:"
+PRIVACY_KEYS = {"controller", "legal_entity", "address", "email", "dpo_address", "dpo_email",
+                "legal_basis"}
+ACCESSIBILITY_KEYS = {"compliance", "law", "prepared_on", "feedback_email", "enforcement_body",
+                      "enforcement_address"}
 CONTACT_KEYS = {"name", "role", "email", "organisation", "staff_language", "languages"}
 
 
@@ -109,7 +121,13 @@ def parse_routing_text(
     except RoutingConfigError as error:
         located = [replace(p, line=line_of(text, p.path)) for p in error.problems]
         raise RoutingConfigError(located) from None
-    return config
+    if not config.placeholders:
+        return config
+    lines = text.splitlines()
+    placeholders = [replace(p, line=_table_key_line(lines, p.path) or line_of(text, p.path))
+                    for p in config.placeholders]
+    return replace(config, placeholders=tuple(
+        sorted(placeholders, key=lambda p: (p.line is None, p.line or 0))))
 
 
 def parse_contact_domains(text: str) -> frozenset[str]:
@@ -139,12 +157,13 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
     absences = check.absences(raw, contacts)
     topics = check.topics(raw, contacts)
     privacy = check.privacy(raw, organisations)
+    accessibility = check.accessibility(raw)
     fallback = raw.get("fallback_topic")
     if not isinstance(fallback, str) or fallback not in topics:
         check.problem("fallback_topic", f"fallback_topic: {fallback!r} is not a topic of this file",
                       _suggest(fallback, topics))
     check.coverage(topics, absences)
-    if check.problems or privacy is None:
+    if check.problems or privacy is None or accessibility is None:
         raise RoutingConfigError(check.problems)
     return RoutingConfig(
         organisations=organisations,
@@ -152,7 +171,9 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
         topics=topics,
         fallback_topic=str(fallback),
         privacy=privacy,
+        accessibility=accessibility,
         absences=tuple(absences),
+        placeholders=tuple(check.placeholders),
     )
 
 
@@ -161,6 +182,7 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.placeholders: list[Placeholder] = []
 
     def problem(self, path: str, text: str, hint: str = "") -> None:
         self.problems.append(Problem(path, text, hint))
@@ -364,6 +386,11 @@ class _Checker:
                           if "next_steps" in table else None)
             urgent = (self.per_language(f"{path}.urgent_hint", table["urgent_hint"])
                       if "urgent_hint" in table else None)
+            special = table.get("special_category", False)
+            if not isinstance(special, bool):
+                self.problem(f"{path}.special_category",
+                             f"{path}.special_category: {special!r} is neither true nor false",
+                             "true when its inquiries usually hold health data, without quotes")
             # Kept even when a field is wrong (reported above; the config is refused), so
             # the fallback check does not report a topic missing that is only broken.
             topics[key] = Topic(
@@ -371,29 +398,116 @@ class _Checker:
                 deputy=deputy, cc=tuple(a for a in cc_addresses if a),
                 retention_days=retention or DEFAULT_RETENTION_DAYS,
                 response_days=response or DEFAULT_RESPONSE_DAYS,
-                next_steps=next_steps, urgent_hint=urgent,
+                next_steps=next_steps, urgent_hint=urgent, special_category=special is True,
             )
         return topics
+
+    def settled(self, path: str, value: object) -> object:
+        """The value without its placeholder mark; a marked value is noted as a placeholder."""
+        if isinstance(value, str) and value.startswith(PLACEHOLDER_MARK):
+            value = value.removeprefix(PLACEHOLDER_MARK).strip()
+            self.placeholders.append(Placeholder(path, value))
+        return value
+
+    def settled_table(self, section: str, raw: Mapping[str, Any], required: set[str],
+                      optional: set[str]) -> dict[str, Any] | None:
+        """[privacy] or [accessibility] with every placeholder mark taken off its values."""
+        if section not in raw:
+            return None  # reported as a missing key of the file
+        table = raw[section]
+        if not isinstance(table, dict):
+            self.problem(section, f"{section}: must be a table")
+            return None
+        if not self.keys(section, section, table, required, optional):
+            return None
+        return {key: ({inner: self.settled(f"{section}.{key}.{inner}", item)
+                       for inner, item in value.items()} if isinstance(value, dict)
+                      else self.settled(f"{section}.{key}", value))
+                for key, value in table.items()}
+
+    def choice(self, path: str, value: object, choices: type[StrEnum]) -> str | None:
+        known = [str(member) for member in choices]
+        if isinstance(value, str) and value in known:
+            return value
+        self.problem(path, f"{path}: {value!r} is not one of {', '.join(known)}",
+                     _suggest(value, set(known)))
+        return None
 
     def privacy(
         self, raw: Mapping[str, Any], organisations: Mapping[str, Organisation]
     ) -> Privacy | None:
-        table = raw.get("privacy", {})
-        if not isinstance(table, dict):
-            self.problem("privacy", "privacy: must be a table")
-            return None
-        if not self.keys("privacy", "privacy", table, {"controller", "address", "email"}, set()):
+        table = self.settled_table("privacy", raw, PRIVACY_KEYS, {"partners"})
+        if table is None:
             return None
         controller = organisations.get(str(table["controller"]))
-        email = self.email("privacy.email", table["email"])
-        address = self.text("privacy.address", table["address"])
         if controller is None:
             self.problem("privacy.controller",
                          f"privacy.controller: no organisation {table['controller']!r}",
                          _suggest(table["controller"], organisations))
-        if controller and email and address:
-            return Privacy(controller=controller, address=address, email=email)
-        return None
+        texts = {key: self.text(f"privacy.{key}", table[key])
+                 for key in ("legal_entity", "address", "dpo_address", "legal_basis")}
+        emails = {key: self.email(f"privacy.{key}", table[key]) for key in ("email", "dpo_email")}
+        partners = self.partners(table.get("partners", {}), controller, organisations)
+        if controller is None or partners is None or not all(texts.values()) or not all(
+                emails.values()):
+            return None
+        return Privacy(
+            controller=controller, legal_entity=str(texts["legal_entity"]),
+            address=str(texts["address"]), email=str(emails["email"]),
+            dpo_address=str(texts["dpo_address"]), dpo_email=str(emails["dpo_email"]),
+            legal_basis=str(texts["legal_basis"]), partners=partners,
+        )
+
+    def partners(
+        self, table: object, controller: Organisation | None,
+        organisations: Mapping[str, Organisation],
+    ) -> dict[str, PartnerRole] | None:
+        """Every organisation but the controller, and how it stands to the controller: the
+        notice must say it for each one that receives residents' inquiries."""
+        if not isinstance(table, dict):
+            self.problem("privacy.partners", "privacy.partners: a table of organisations",
+                         'like partners.verein = "joint"')
+            return None
+        roles: dict[str, PartnerRole] = {}
+        for key, value in table.items():
+            path = f"privacy.partners.{key}"
+            if key not in organisations:
+                self.problem(path, f"{path}: no organisation {key!r}",
+                             _suggest(key, organisations))
+            elif controller is not None and key == controller.key:
+                self.problem(path, f"{path}: {key} is the controller itself",
+                             "partners are the other organisations")
+            elif (role := self.choice(path, value, PartnerRole)) is not None:
+                roles[key] = PartnerRole(role)
+        others = [key for key in organisations if controller is None or key != controller.key]
+        for key in others:
+            if key not in table:
+                self.problem("privacy.partners" if table else "privacy",
+                             f"privacy.partners.{key}: missing: how does {key} stand to the "
+                             "controller?", "separate, joint or processor")
+        return roles if len(roles) == len(others) else None
+
+    def accessibility(self, raw: Mapping[str, Any]) -> Accessibility | None:
+        table = self.settled_table("accessibility", raw, ACCESSIBILITY_KEYS, set())
+        if table is None:
+            return None
+        compliance = self.choice("accessibility.compliance", table["compliance"], Compliance)
+        texts = {key: self.text(f"accessibility.{key}", table[key])
+                 for key in ("law", "enforcement_body", "enforcement_address")}
+        feedback = self.email("accessibility.feedback_email", table["feedback_email"])
+        prepared_on = table["prepared_on"]
+        if not _is_day(prepared_on):
+            self.problem("accessibility.prepared_on",
+                         f"accessibility.prepared_on: {prepared_on!r} is not a date",
+                         "write it as 2026-12-01, without quotes")
+        if compliance is None or feedback is None or not all(texts.values()) or not _is_day(
+                prepared_on):
+            return None
+        return Accessibility(
+            compliance=Compliance(compliance), law=str(texts["law"]), prepared_on=prepared_on,
+            feedback_email=feedback, enforcement_body=str(texts["enforcement_body"]),
+            enforcement_address=str(texts["enforcement_address"]),
+        )
 
     def coverage(self, topics: Mapping[str, Topic], absences: list[Absence]) -> None:
         """Every topic has someone present on every day: contacts or, failing them, the deputy."""
@@ -469,6 +583,25 @@ def line_of(text: str, path: str) -> int | None:
         if re.match(rf"\s*{re.escape(first)}[\s.=]", lines[n]):
             return n + 1
     return header_line
+
+
+def _table_key_line(lines: list[str], path: str) -> int | None:
+    """The line of "privacy.partners.drk" as `partners.drk = …` under [privacy]: quick for
+    the tables at the top of the file, where line_of would first look for [privacy.partners]
+    through a file of ten thousand topics. None if it is not written that way."""
+    table, _, key = path.partition(".")
+    header = f"[{table}]"
+    start = next((n for n, line in enumerate(lines) if line.split("#")[0].strip() == header),
+                 None)
+    if start is None:
+        return None
+    for n in range(start + 1, len(lines)):
+        line = lines[n].lstrip()
+        if line.startswith("["):
+            return None
+        if re.match(rf"{re.escape(key)}\s*=", line):
+            return n + 1
+    return None
 
 
 def _header(lines: list[str], parts: list[str]) -> int | None:

@@ -59,6 +59,7 @@ class Event(StrEnum):
     ROUTING_SOURCE_LOADED = "routing_source_loaded"
     ROUTING_SOURCE_FAILED = "routing_source_failed"
     ROUTING_SOURCE_RECOVERED = "routing_source_recovered"
+    THANKS_WITHOUT_ADDRESS = "thanks_without_address"  # the store could not be read
 
 
 INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
@@ -86,6 +87,7 @@ KINDS: dict[Event, Kind] = {
     Event.ROUTING_SOURCE_LOADED: Kind(INFO),
     Event.ROUTING_SOURCE_FAILED: Kind(ERROR, "RoutingSourceFailures", alarm=True),
     Event.ROUTING_SOURCE_RECOVERED: Kind(INFO),
+    Event.THANKS_WITHOUT_ADDRESS: Kind(WARNING),
 }
 
 ALARM_METRICS = frozenset(kind.metric for kind in KINDS.values() if kind.alarm and kind.metric)

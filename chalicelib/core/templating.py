@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.languages import LANGUAGES, write_number
 
 # In the repository and in the deployment zip alike, templates/ and locale/ sit
 # beside app.py (the zip gets them through the vendor/ links).
@@ -54,6 +54,13 @@ def nl2br(text: str) -> Markup:
     return Markup("<br>\n").join(escape(line) for line in text.split("\n"))
 
 
+def ltr(text: object) -> Markup:
+    """A Latin-script name (a person, an organisation) isolated left to right: in an
+    Arabic or Persian sentence, "Integration in Flensburg e.V." keeps its full stop at
+    its end instead of showing ".Integration in Flensburg e.V"."""
+    return Markup('<span dir="ltr">%s</span>') % text
+
+
 @functools.cache
 def environment(language: str) -> Environment:
     env = Environment(
@@ -68,6 +75,14 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(catalog(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["nl2br"] = nl2br
+    # {% trans count=n, limit=n|number %}: the count picks the form, the number is written
+    # as the language writes it (5.000 in German).
+    env.filters["number"] = functools.partial(write_number, language=language)
+    env.filters["ltr"] = ltr
+    # The same for plain text (FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE), where a
+    # right-to-left text needs it; left to right it adds nothing.
+    rtl = LANGUAGES[language].direction == "rtl"
+    env.filters["isolated"] = (lambda text: f"\u2068{text}\u2069") if rtl else str
     env.globals["LANGUAGES"] = LANGUAGES
     return env
 
@@ -80,3 +95,8 @@ def render(template: str, language: str, **context: object) -> str:
 
 def translate(language: str, message: str) -> str:
     return catalog(language).gettext(message)
+
+
+def translate_plural(language: str, singular: str, plural: str, count: int) -> str:
+    """The form of a text that the language uses for `count` (Russian has three, Arabic six)."""
+    return catalog(language).ngettext(singular, plural, count)

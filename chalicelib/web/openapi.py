@@ -26,7 +26,7 @@ from chalicelib.core.references import PATTERN as REFERENCE_PATTERN
 from chalicelib.core.routing import RoutingConfig
 
 OPENAPI_VERSION = "3.1.0"
-API_VERSION = "1.0.0"  # the version of this description: raise it when the contract changes
+API_VERSION = "1.1.0"  # the version of this description: raise it when the contract changes
 
 
 JSON = "application/json"
@@ -36,7 +36,7 @@ HTML = "text/html"
 Schema = dict[str, Any]
 
 HTML_PAGE: Schema = {"type": "string"}
-THANKS_PAGE = ("The thank-you page, `{language}/thanks/{reference}?topic={topic}`, "
+THANKS_PAGE = ("The thank-you page, `{language}/thanks/{reference}?topic={topic}&t={token}`, "
                "relative to the API root.")
 UNKNOWN_LANGUAGE = "No such language: a page that links to every language."
 LANGUAGE_IN_PATH = "A language code: " + ", ".join(f"`{code}`" for code in LANGUAGES) + "."
@@ -85,11 +85,14 @@ def _paths() -> dict[str, Any]:
             {"200": _html("The form.")},
             [_ref("parameters", "AcceptLanguage")],
         )},
-        "/{language}": {"get": _operation(
-            "showFormInLanguage", "The contact form in one language.",
-            {"200": _html("The form."), "404": _html(UNKNOWN_LANGUAGE)},
-            [_path_parameter("language", LANGUAGE_IN_PATH)],
-        )},
+        "/{language}": {
+            "get": _operation(
+                "showFormInLanguage", "The contact form in one language.",
+                {"200": _html("The form."), "404": _html(UNKNOWN_LANGUAGE)},
+                [_path_parameter("language", LANGUAGE_IN_PATH)],
+            ),
+            "post": _switch_language(),
+        },
         "/{language}/thanks/{reference}": {"get": _operation(
             "showThanks",
             "The thank-you page after sending: the reference, and who will answer.",
@@ -104,11 +107,34 @@ def _paths() -> dict[str, Any]:
                 {"name": "topic", "in": "query", "required": False,
                  "description": "The inquiry's topic, so the page names who will answer.",
                  "schema": {"type": "string"}},
+                {"name": "t", "in": "query", "required": False,
+                 "description": "The thank-you token of the `Location`: signed, bound to the "
+                                "reference, valid for an hour. With it the page also shows the "
+                                "address the confirmation goes to (never part of the URL).",
+                 "schema": {"type": "string"}},
             ],
         )},
         "/{language}/privacy": {"get": _operation(
             "showPrivacyNotice", "The privacy notice (Art. 13 GDPR).",
             {"200": _html("The privacy notice."), "404": _html(UNKNOWN_LANGUAGE)},
+            [_path_parameter("language", LANGUAGE_IN_PATH)],
+        )},
+        "/{language}/accessibility": {"get": _operation(
+            "showAccessibilityStatement",
+            "The accessibility statement (BITV 2.0 § 12a); binding in German.",
+            {"200": _html("The accessibility statement."), "404": _html(UNKNOWN_LANGUAGE)},
+            [_path_parameter("language", LANGUAGE_IN_PATH)],
+        )},
+        "/{language}/leichte-sprache": {"get": _operation(
+            "showEasyReadExplanation",
+            "Wegweiser explained in Leichte Sprache (easy-to-read German, BITV 2.0 § 4): "
+            "`de` only; another language of the form is sent on to `de/leichte-sprache`.",
+            {
+                "200": _html("The explanation in Leichte Sprache (for `de`)."),
+                "303": _response("Another language of the form: on to the German page.",
+                                 headers={"Location": _header("`../de/leichte-sprache`.")}),
+                "404": _html(UNKNOWN_LANGUAGE),
+            },
             [_path_parameter("language", LANGUAGE_IN_PATH)],
         )},
         "/form-token": {"get": _operation(
@@ -125,6 +151,22 @@ def _paths() -> dict[str, Any]:
             {"200": _response("The OpenAPI document.", content={JSON: {"type": "object"}})},
         )},
     }
+
+
+def _switch_language() -> dict[str, Any]:
+    operation = _operation(
+        "switchLanguage",
+        "The form's language switcher without JavaScript: the form's fields, posted to the "
+        "language wanted, come back as the form in that language with the values kept. "
+        "Nothing is stored, counted or sent.",
+        {"200": _html("The form, with the posted values."), "404": _html(UNKNOWN_LANGUAGE)},
+        [_path_parameter("language", LANGUAGE_IN_PATH)],
+    )
+    operation["requestBody"] = {
+        "required": False,
+        "content": {FORM: {"schema": {"type": "object"}}},
+    }
+    return operation
 
 
 def _submit_inquiry() -> dict[str, Any]:
@@ -182,6 +224,7 @@ def _submit_inquiry() -> dict[str, Any]:
 
 def _inquiry_schema(routing: RoutingConfig) -> Schema:
     topics = "".join(f"\n- `{key}`: {topic.label('en')}" for key, topic in routing.topics.items())
+    special = [key for key, topic in routing.topics.items() if topic.special_category]
     properties: dict[str, Schema] = {
         "name": {"type": "string", "maxLength": MAX_NAME_LENGTH,
                  "description": "The resident's name; may be empty."},
@@ -204,8 +247,23 @@ def _inquiry_schema(routing: RoutingConfig) -> Schema:
         "form_token": {"type": "string",
                        "description": "From `GET /form-token` (the form has it as a hidden "
                                       "input). One token per inquiry."},
+        "consent": {
+            "enum": [True, "yes"],
+            "description": "Explicit consent (Art. 9(2)(a) GDPR) to the use of the health "
+                           "data an inquiry holds: JSON `true`, or the form's `yes`. Required "
+                           "for the topics whose inquiries usually hold health data"
+                           + (" (" + ", ".join(f"`{key}`" for key in special) + ")"
+                              if special else "") + "; without it `422` "
+                           "with `errors.consent`. Ignored for the other topics.",
+        },
     }
-    return _object(properties, required=("email", "topic", "message", "form_token"))
+    schema = _object(properties, required=("email", "topic", "message", "form_token"))
+    if special:
+        schema["allOf"] = [{
+            "if": {"properties": {"topic": {"enum": special}}, "required": ["topic"]},
+            "then": {"required": ["consent"]},
+        }]
+    return schema
 
 
 def _accepted_schema() -> Schema:

@@ -9,12 +9,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from chalicelib.core.inquiry import MAX_MESSAGE_LENGTH, ErrorCode
 from chalicelib.core.languages import LANGUAGES, negotiate_language
 from chalicelib.core.messages import field_error
+from chalicelib.core.records import InquiryRecord
 from chalicelib.core.routing import RoutingConfig, RoutingDecision
 from chalicelib.core.templating import TEMPLATE_DIR, form_languages, render, translate
+
+# DynamoDB point-in-time recovery (.chalice/resources.json) keeps a deleted item this long.
+BACKUP_DAYS = 35
 
 # No script, no other host, no framing: the pages need nothing else.
 SECURITY_HEADERS = {
@@ -72,6 +77,7 @@ def form_page(
         language,
         root="",
         switcher=_switcher("", ""),
+        switcher_form="inquiry",  # the language buttons post what was typed (POST /{lang})
         topics=[
             (topic.key, topic.label(language), (topic.urgent_hint or {}).get(language, ""))
             for topic in routing.topics.values()
@@ -81,38 +87,108 @@ def form_page(
         problem=translate(language, problem) if problem else None,
         form_token=form_token,
         max_message_length=MAX_MESSAGE_LENGTH,
+        # The topics that ask for explicit consent (health data), and whether a topic's
+        # inquiries go to copies too (cc): the form says truly who receives an inquiry.
+        consent_topics={topic.key: topic.label(language) for topic in routing.topics.values()
+                        if topic.special_category},
+        copies=any(topic.cc for topic in routing.topics.values()),
     )
     return _page(status or (422 if errors else 200), body, **(headers or {}))
 
 
-def thanks_page(language: str, reference: str, decision: RoutingDecision) -> Answer:
+def thanks_page(
+    language: str, reference: str, decision: RoutingDecision, *, token: str | None = None,
+    record: InquiryRecord | None = None,
+) -> Answer:
+    """The thank-you page; with the stored inquiry, also the address the answer goes to.
+
+    `token` (the thank-you token) goes on in the language switcher's links, so the page
+    in another language shows the address too.
+    """
     root = "../../"
+    query = f"?topic={quote(decision.topic.key)}" + (f"&t={quote(token)}" if token else "")
+    # Whether the answer may come in another language: as decided when it arrived, when
+    # the inquiry could be read; else the same decision again, for the page's language.
+    speaks = (record.recipient.speaks_resident_language if record is not None
+              else language in decision.contact.languages)
     body = render(
         "thanks.html",
         language,
         root=root,
-        switcher=_switcher(root, f"/thanks/{reference}?topic={decision.topic.key}"),
+        switcher=_switcher(root, f"/thanks/{reference}{query}"),
         reference=reference,
         topic_label=decision.topic.label(language),
         contact=decision.contact,
         response_days=decision.topic.response_days,
         next_steps=(decision.topic.next_steps or {}).get(language, ""),
+        email=record.inquiry.email if record is not None else "",
+        speaks_your_language=speaks,
     )
     return _page(200, body)
 
 
 def privacy_page(language: str, routing: RoutingConfig) -> Answer:
+    """The privacy notice (Art. 13 GDPR): the [privacy] table of the routing file, what the
+    topics keep and for how long, and the facts of the stack."""
+    from chalicelib.core.ses_feedback import KEEP_RECORDS  # only this page needs it
+
     root = "../"
+    privacy = routing.privacy
+    topics = list(routing.topics.values())
     body = render(
         "privacy.html",
         language,
         root=root,
         switcher=_switcher(root, "/privacy"),
-        privacy=routing.privacy,
-        organisations=[organisation.name for organisation in routing.organisations.values()],
-        # The longest any topic keeps an inquiry: "after at most N days".
-        retention_days=max(topic.retention_days for topic in routing.topics.values()),
+        privacy=privacy,
+        # Each organisation and how it stands to the controller (None: the controller's own).
+        organisations=[(organisation.name, privacy.partners.get(key))
+                       for key, organisation in routing.organisations.items()],
+        consent_topics=[topic.label(language) for topic in topics if topic.special_category],
+        copies=[(topic.label(language), topic.cc) for topic in topics if topic.cc],
+        retention=retention_groups(routing, language),
+        feedback_days=KEEP_RECORDS.days,
+        backup_days=BACKUP_DAYS,
     )
+    return _page(200, body)
+
+
+def retention_groups(routing: RoutingConfig, language: str) -> list[tuple[list[str] | None, int]]:
+    """How long inquiries are kept, as the notice says it: (topic labels, days) for each
+    retention that only some topics have, then (None, days) for all the others."""
+    by_days: dict[int, list[str]] = {}
+    for topic in routing.topics.values():
+        by_days.setdefault(topic.retention_days, []).append(topic.label(language))
+    # "All other inquiries" are those of the retention most topics share.
+    usual = max(by_days, key=lambda days: len(by_days[days]))
+    groups: list[tuple[list[str] | None, int]] = [
+        (labels, days) for days, labels in sorted(by_days.items()) if days != usual]
+    return [*groups, (None, usual)]
+
+
+def accessibility_page(language: str, routing: RoutingConfig) -> Answer:
+    """The accessibility statement (BITV 2.0 § 12a): the [accessibility] table of the
+    routing file. Binding in German; the other languages are translations."""
+    root = "../"
+    body = render(
+        "accessibility.html",
+        language,
+        root=root,
+        switcher=_switcher(root, "/accessibility"),
+        accessibility=routing.accessibility,
+        controller=routing.privacy.legal_entity,
+        german_href=f"{root}de/accessibility",
+    )
+    return _page(200, body)
+
+
+def easy_read_page(routing: RoutingConfig) -> Answer:
+    """The explanation in Leichte Sprache (BITV 2.0 § 4), linked from the German form:
+    German only: its language switcher leads to the form in each language."""
+    root = "../"
+    body = render("leichte-sprache.html", "de", root=root, switcher=_switcher(root, ""),
+                  controller=routing.privacy.legal_entity,
+                  feedback_email=routing.accessibility.feedback_email)
     return _page(200, body)
 
 

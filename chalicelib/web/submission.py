@@ -49,6 +49,8 @@ class Submission:
     accept_language: str | None
     client_address: str
     issue_form_token: Callable[[], str]  # a fresh token, for a form shown again (not on success)
+    # The thank-you page's token for a reference (core/thanks_token.py), for the Location.
+    issue_thanks_token: Callable[[str], str]
 
     @property
     def is_form(self) -> bool:
@@ -58,6 +60,7 @@ class Submission:
 @dataclass(frozen=True)
 class Accepted:
     record: InquiryRecord
+    thanks_token: str  # lets the thank-you page read the inquiry, so it shows the address
 
 
 @dataclass(frozen=True)
@@ -113,20 +116,22 @@ def submission_outcome(intake: InquiryIntake, submission: Submission) -> Outcome
     except StoreUnavailable:
         return Refused(503, language, fields, problem=UNAVAILABLE,
                        headers={"Retry-After": "60"})
-    return Accepted(record)
+    return Accepted(record, submission.issue_thanks_token(record.reference))
 
 
-def thanks_location(record: InquiryRecord) -> str:
-    """Relative, so it works behind a stage prefix; the topic names who will answer."""
+def thanks_location(accepted: Accepted) -> str:
+    """Relative, so it works behind a stage prefix; the topic names who will answer, the
+    token lets the page show the address. The address itself never goes into a URL."""
+    record = accepted.record
     return (f"{record.inquiry.language}/thanks/{record.reference}"
-            f"?topic={quote(record.inquiry.topic)}")
+            f"?topic={quote(record.inquiry.topic)}&t={quote(accepted.thanks_token)}")
 
 
 def as_page(outcome: Outcome, routing: RoutingConfig, submission: Submission) -> Answer:
     """The outcome for a browser: the thank-you page, or the form again with the text."""
     if isinstance(outcome, Accepted):
         # 303 turns the POST into a GET: reloading the thank-you page sends nothing again.
-        return Answer(303, "", {"Location": thanks_location(outcome.record),
+        return Answer(303, "", {"Location": thanks_location(outcome),
                                 "Cache-Control": "no-store"})
     if outcome.status == 413:
         return notice_page(outcome.language, root="", status=413)
@@ -146,7 +151,7 @@ def as_json(outcome: Outcome) -> Answer:
         record = outcome.record
         return _json(201, {"reference": record.reference,
                            "organisation": record.recipient.organisation},
-                     Location=thanks_location(record))
+                     Location=thanks_location(outcome))
     if outcome.problem:
         return _json(outcome.status, {"error": translate(outcome.language, outcome.problem)},
                      **outcome.headers)

@@ -33,7 +33,7 @@ def test_a_resident_sends_the_form_and_both_emails_arrive_through_ses(runner: Ru
     time.sleep(1.1)  # a person takes longer than MIN_FILL_SECONDS to write
 
     body = urllib.parse.urlencode({
-        "name": "Amal", "email": "amal@example.org", "topic": "health",
+        "name": "Amal", "email": "amal@example.org", "topic": "health", "consent": "yes",
         "message": "Ich brauche einen Termin beim Kinderarzt.", "language": "en",
         "form_token": token.group(1),
     }).encode()

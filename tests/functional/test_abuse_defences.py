@@ -56,8 +56,8 @@ def test_a_form_sent_faster_than_a_person_can_write_is_refused(
     status, answer = submit_json(INQUIRY, language="en")
 
     assert status == 422
-    assert answer["errors"] == {"form_token": "That was very fast. Please check your entries "
-                                              "and press “Send” again."}
+    assert answer["errors"] == {"form_token": "The form was sent too quickly. Please check "
+                                              "your entries and press “Send” again."}
     assert aws.stored_inquiries() == []
 
 

@@ -25,7 +25,7 @@ def test_the_logs_of_a_submission_and_its_delivery_hold_no_personal_data(
     caplog.set_level(logging.INFO)
 
     status, answer = submit_json({"email": EMAIL, "name": NAME, "topic": "health",
-                                  "message": MESSAGE, "language": "ar"})
+                                  "consent": True, "message": MESSAGE, "language": "ar"})
     deliver_queued()
 
     assert status == 201
@@ -43,7 +43,7 @@ def test_every_stored_inquiry_expires_after_its_topics_retention(
     submit_json: Submit, aws: Emulator
 ) -> None:
     before = datetime.now(UTC)
-    submit_json({"email": EMAIL, "topic": "health", "message": MESSAGE})
+    submit_json({"email": EMAIL, "topic": "health", "consent": True, "message": MESSAGE})
     submit_json({"email": EMAIL, "topic": "work", "message": MESSAGE})
 
     expiries = {
@@ -58,7 +58,8 @@ def test_every_stored_inquiry_expires_after_its_topics_retention(
 def test_an_expired_inquiry_is_never_read_even_before_dynamodb_removes_it(
     submit_json: Submit, aws: Emulator, deliver_queued: Callable[[], int]
 ) -> None:
-    status, answer = submit_json({"email": EMAIL, "topic": "health", "message": MESSAGE})
+    status, answer = submit_json({"email": EMAIL, "topic": "health", "consent": True,
+                                  "message": MESSAGE})
     assert status == 201
     aws.clock.advance(days=91)
 

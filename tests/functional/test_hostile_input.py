@@ -184,6 +184,7 @@ FIELD_VALUES = {
     "message": st.sampled_from(["Hallo", "مرحبا\nسلام"]) | HOSTILE_TEXT,
     "name": st.sampled_from(["", "Amal"]) | HOSTILE_TEXT,
     "language": st.sampled_from(list(LANGUAGES)) | HOSTILE_TEXT,
+    "consent": st.sampled_from(["yes", True, False, "no", 1, "true"]) | HOSTILE_TEXT,
     "website": st.just("") | HOSTILE_TEXT,
 }
 

@@ -19,7 +19,7 @@ from tests.support.emulator import Emulator, Submit
 RESIDENT = "resident@example.org"
 LANGUAGE_IN_GERMAN = {
     "de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "uk": "Ukrainisch",
-    "ru": "Russisch", "fa": "Persisch (Farsi)", "tr": "Türkisch",
+    "ru": "Russisch", "fa": "Persisch (Farsi / Dari)", "tr": "Türkisch",
 }
 
 
@@ -28,7 +28,8 @@ def test_the_confirmation_is_in_the_residents_language_and_the_staff_email_names
     language: str, submit_json: Submit, aws: Emulator, deliver_queued: Callable[[], int]
 ) -> None:
     status, answer = submit_json(
-        {"email": RESIDENT, "topic": "health", "message": "…", "language": language})
+        {"email": RESIDENT, "topic": "health", "consent": True, "message": "…",
+         "language": language})
     assert status == 201
     deliver_queued()
     by_recipient = {e.recipients[0]: e for e in aws.sent()}

@@ -20,7 +20,7 @@ from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE
 from tests.support.emulator import Emulator, Submit
 
-INQUIRY = {"email": "resident@example.org", "topic": "health",
+INQUIRY = {"email": "resident@example.org", "topic": "health", "consent": True,
            "message": "Wo finde ich eine Kinderärztin?", "name": "Amal", "language": "ar"}
 
 

@@ -41,7 +41,8 @@ last_day = {TODAY + timedelta(days=1)}
 """
     use_routing(routing_with(lambda text: text + absent))
 
-    status, answer = submit_json({"email": RESIDENT, "topic": "health", "message": "Termin?"})
+    status, answer = submit_json({"email": RESIDENT, "topic": "health", "consent": True,
+                                  "message": "Termin?"})
 
     assert status == 201
     assert answer["organisation"] == "Integration in Flensburg e.V.", "health's deputy is Anna"
@@ -76,15 +77,15 @@ def test_the_form_shows_the_urgent_hint_of_health_in_every_language(client: Clie
 def test_the_thank_you_page_and_the_confirmation_name_the_topics_response_time(
     client: Client, submit_json: Submit, aws: Emulator, deliver_queued: Callable[[], int]
 ) -> None:
-    status, answer = submit_json({"email": RESIDENT, "topic": "health", "message": "?",
-                                  "language": "de"})
+    status, answer = submit_json({"email": RESIDENT, "topic": "health", "consent": True,
+                                  "message": "?", "language": "de"})
     assert status == 201
 
     page = client.http.get(f"/de/thanks/{answer['reference']}?topic=health").body.decode()
-    assert "meist innerhalb von 3 Werktagen" in page
+    assert "meist innerhalb von 3 Arbeitstagen" in page
     deliver_queued()
     (confirmation,) = [e for e in aws.sent() if e.recipients == (RESIDENT,)]
-    assert "meist innerhalb von 3 Werktagen" in confirmation.text
+    assert "meist innerhalb von 3 Arbeitstagen" in confirmation.text
 
 
 def test_a_topics_next_steps_appear_in_the_residents_language(

@@ -112,6 +112,18 @@ def test_an_added_inquiry_reads_back_as_it_was_with_nothing_sent(store: InquiryS
     assert marks(store, record.reference) == (set(), set())
 
 
+def test_an_inquiry_no_contact_could_answer_in_its_language_reads_back_so(
+    store: InquiryStore,
+) -> None:
+    record = inquiry_record()
+    record = replace(record, recipient=replace(record.recipient, speaks_resident_language=False))
+    store.add(record)
+
+    read = store.get(record.reference, NOW)
+    assert read is not None
+    assert read.recipient.speaks_resident_language is False
+
+
 def test_a_reference_cannot_be_added_twice_and_the_first_inquiry_stays(
     store: InquiryStore,
 ) -> None:

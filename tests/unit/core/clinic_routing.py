@@ -12,8 +12,20 @@ LABELS = (
 CLINIC = """
 [privacy]
 controller = "clinic"
+legal_entity = "Klinik am Hafen gGmbH"
 address = "Hafendamm 1, 24937 Flensburg"
 email = "privacy@example.org"
+dpo_address = "Hafendamm 1, 24937 Flensburg"
+dpo_email = "dpo@example.org"
+legal_basis = "§ 3 LDSG"
+
+[accessibility]
+compliance = "partial"
+law = "BITV 2.0"
+prepared_on = 2026-12-01
+feedback_email = "access@example.org"
+enforcement_body = "Beschwerdestelle"
+enforcement_address = "Karolinenweg 1, 24105 Kiel"
 
 [organisations.clinic]
 name = "Klinik am Hafen"

@@ -193,7 +193,7 @@ def test_the_staff_email_says_when_the_inquiry_arrived_in_flensburg_time(
     message = received(EmailKind.STAFF, record(received_at=received_at))
 
     assert f"Eingegangen: {shown}" in body(message, "text/plain")
-    assert f"<td>{shown}</td>" in body(message, "text/html")
+    assert f">{shown}</td>" in body(message, "text/html")
 
 
 def test_each_email_is_dated_now_with_its_time_zone() -> None:

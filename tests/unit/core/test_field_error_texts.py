@@ -18,8 +18,9 @@ EVERY_CODE = [*FieldError, *TokenProblem]
                  id="arabic"),
     pytest.param(FieldError.EMAIL_REQUIRED, "en", "Please enter your email address.",
                  id="english"),
-    pytest.param(TokenProblem.TOO_FAST, "de", "Das ging sehr schnell. Bitte prüfen Sie Ihre "
-                 "Angaben und drücken Sie noch einmal auf „Senden“.", id="german-too-fast"),
+    pytest.param(TokenProblem.TOO_FAST, "de", "Das Formular wurde zu schnell gesendet. Bitte "
+                 "prüfen Sie Ihre Angaben und drücken Sie noch einmal auf „Senden“.",
+                 id="german-too-fast"),
 ])
 def test_an_error_is_said_in_the_residents_language(
     code: FieldError | TokenProblem, language: str, text: str
@@ -37,4 +38,4 @@ def test_every_error_code_has_a_translated_text_in_every_language(language: str)
 
 def test_a_german_contact_reads_the_residents_language_in_german() -> None:
     assert language_name("ar", "de") == "Arabisch"
-    assert language_name("fa", "en") == "Persian (Farsi)"
+    assert language_name("fa", "en") == "Persian (Farsi / Dari)"

@@ -127,7 +127,7 @@ def test_each_topic_is_stored_for_its_contact_and_kept_for_its_retention_period(
     intake: InquiryIntake, tokens: FormTokens, clock: MovableClock,
     store: InMemoryInquiryStore, topic: str, contact: str, retention_days: int,
 ) -> None:
-    reference = send(intake, form(tokens, clock, topic=topic))
+    reference = send(intake, form(tokens, clock, topic=topic, consent=True))
 
     stored = store.get(reference, clock())
     assert stored is not None

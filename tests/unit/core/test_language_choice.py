@@ -88,3 +88,7 @@ def test_only_offered_languages_are_chosen() -> None:
 def test_a_q_value_is_read_whatever_its_case() -> None:
     # RFC 9110 section 5.6.6: parameter names are case-insensitive, so "Q=0.1" is q=0.1.
     assert negotiate_language("en;Q=0.1,ar;q=0.5", OFFERED) == "ar"
+
+
+def test_persian_is_named_so_that_dari_speakers_recognise_their_language() -> None:
+    assert LANGUAGES["fa"].endonym == "فارسی / دری"

@@ -8,18 +8,19 @@ are what `wegweiser route` shows an admin, so they are compared in full.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from chalicelib.core.routing import (
     Absence,
     Contact,
     Organisation,
-    Privacy,
     RoutingConfig,
     RoutingDecision,
     Topic,
     route_inquiry,
 )
+from chalicelib.core.routing_file import bundled_routing
 
 CLINIC = Organisation("clinic", "Klinik am Hafen")
 MONDAY = date(2025, 3, 3)
@@ -51,12 +52,13 @@ def away(*contacts: Contact, first: date = MONDAY, last: date = MONDAY) -> list[
 
 
 def routing(*absences: list[Absence]) -> RoutingConfig:
-    return RoutingConfig(
+    # The bundled file's [privacy] and [accessibility]: the choice never reads them.
+    return replace(
+        bundled_routing(),
         organisations={"clinic": CLINIC},
         contacts={c.key: c for c in (FRIDA, SAMIR, DORA, OTTO, OLGA)},
         topics={t.key: t for t in (HEALTH, PRESS, OTHER)},
         fallback_topic="other",
-        privacy=Privacy(CLINIC, "Hafendamm 1, 24937 Flensburg", "privacy@example.org"),
         absences=tuple(a for group in absences for a in group),
     )
 
