@@ -1,21 +1,18 @@
 """The routing from an S3 object or SSM parameter: an admin changes it without a redeploy.
 
-Against moto through app.py's routes, then RemoteRouting alone with a fake clock for
-what the cache does and does not read again.
+Against moto through app.py's routes; what the cache does on its own (read again or
+not, alarms, recovery) is tested with fakes in tests/unit/core/test_remote_routing.py.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from chalicelib.aws import clients as aws_clients
 from chalicelib.core.remote_routing import RemoteRouting, S3Location, SsmLocation, parse_location
-from chalicelib.core.routing import RoutingConfig
 from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE, bundled_routing
 from chalicelib.settings import Settings, SettingsError
 from tests.support.emulator import Emulator, Submit, settings_for_tests
@@ -196,114 +193,8 @@ def test_a_warm_container_routes_submissions_by_a_change_made_after_its_first_on
     assert submit_json(WORK)[1]["organisation"] == DRK
 
 
-# ------------------------------------------------------- the cache on its own
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Source:
-    """An uploaded text that counts how often it was read; `error` makes reads fail."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.reads = 0
-        self.error: Exception | None = None
-
-    def __call__(self) -> str:
-        self.reads += 1
-        if self.error is not None:
-            raise self.error
-        return self.text
-
-
-def remote(source: Source, clock: FakeClock, fallback: RoutingConfig | None = None
-           ) -> RemoteRouting:
-    return RemoteRouting(S3_SOURCE, source, clock, 300, fallback or bundled_routing())
-
-
-def work_contact(config: RoutingConfig) -> str:
-    return config.topics["work"].contacts[0].key
-
-
-def test_within_the_cache_period_a_changed_object_is_not_read_again() -> None:
-    source, clock = Source(routing_text("anna-meier")), FakeClock()
-    routing = remote(source, clock)
-    assert work_contact(routing.current()) == "anna-meier"
-
-    source.text = routing_text("andrea-becker")
-    clock.now += 299
-
-    assert work_contact(routing.current()) == "anna-meier"
-    assert source.reads == 1
-
-
-def test_after_the_cache_period_the_changed_object_is_read_and_used() -> None:
-    source, clock = Source(routing_text("anna-meier")), FakeClock()
-    routing = remote(source, clock)
-    routing.current()
-
-    source.text = routing_text("andrea-becker")
-    clock.now += 300
-
-    assert work_contact(routing.current()) == "andrea-becker"
-    assert source.reads == 2
-
-
-def test_after_a_failure_the_source_is_asked_again_only_after_the_cache_period(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    source, clock = Source(routing_text("anna-meier")), FakeClock()
-    routing = remote(source, clock)
-    routing.current()
-    source.error = OSError("connection refused")
-    clock.now += 300
-
-    with caplog.at_level(logging.INFO, logger="wegweiser"):
-        for _ in range(5):
-            assert work_contact(routing.current()) == "anna-meier"
-        assert source.reads == 2
-        source.error = None
-        clock.now += 300
-        assert work_contact(routing.current()) == "anna-meier"
-
-    assert source.reads == 3
-    (alarm,) = alarms(caplog)
-    assert "cannot be read (OSError: connection refused)" in alarm
-    assert "serving the last good config" in alarm
-    assert any("readable and valid again" in r.getMessage() for r in caplog.records)
-
-
-def test_requests_that_arrive_during_the_first_read_wait_for_it_and_it_happens_once() -> None:
-    reading, may_finish = threading.Event(), threading.Event()
-    source = Source(routing_text("anna-meier"))
-
-    def slow_read() -> str:
-        reading.set()
-        assert may_finish.wait(10)
-        return source()
-
-    routing = RemoteRouting(S3_SOURCE, slow_read, FakeClock(), 300, bundled_routing())
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        first = pool.submit(routing.current)
-        assert reading.wait(10)
-        second = pool.submit(routing.current)
-        may_finish.set()
-        configs = [first.result(10), second.result(10)]
-
-    assert [work_contact(config) for config in configs] == ["anna-meier", "anna-meier"]
-    assert source.reads == 1
-
-
-def test_a_source_that_was_never_good_serves_the_bundled_config() -> None:
-    source, clock = Source("this is = not [toml"), FakeClock()
-
-    assert remote(source, clock).current() is bundled_routing()
+# ------------------------------------- the alarm keeps the file's text out of the logs
+# (what the cache does on its own is tests/unit/core/test_remote_routing.py)
 
 
 def test_the_alarm_names_the_problems_but_not_the_texts_of_the_file(
@@ -311,7 +202,7 @@ def test_the_alarm_names_the_problems_but_not_the_texts_of_the_file(
 ) -> None:
     text = "# Telefon der Chefin: 0461 123456\n" + BROKEN_TEXT
     with caplog.at_level(logging.ERROR, logger="wegweiser"):
-        remote(Source(text), FakeClock()).current()
+        RemoteRouting(S3_SOURCE, lambda: text, lambda: 1000.0, 300, bundled_routing()).current()
 
     (alarm,) = alarms(caplog)
     assert "1 problem(s)" in alarm
