@@ -20,8 +20,9 @@ from chalicelib.core.templating import form_languages
 from chalicelib.settings import DELIVERY_QUEUE, SES_EVENTS_TOPIC
 from chalicelib.web.pages import Answer, form_page, privacy_page, stylesheet, unknown_language_page
 
-app = Chalice(app_name="wegweiser")
-# Wegweiser's own records as JSON lines with their metrics (chalicelib/core/telemetry.py).
+# Wegweiser's own records as JSON lines with their metrics (chalicelib/core/telemetry.py);
+# not also Chalice's text handler on the same logger, which would write each line twice.
+app = Chalice(app_name="wegweiser", configure_logs=False)
 install_json_logs()
 logging.getLogger("botocore").setLevel(logging.WARNING)  # not "Found credentials…" per client
 

@@ -8,9 +8,11 @@ nothing else: no templates, no translations, no routing config, no checks.
   GET /              a fixed page, no AWS
   POST /inquiries    parse the JSON; DynamoDB update_item (the rate limit), put_item
                      (conditional); SQS get_queue_url (once per process), send_message
-  deliver_inquiries  per message: get_item; per email: update_item (claim), SES v2
-                     send_email (Content.Raw of a small MIME message), update_item
-                     (mark sent); then update_item (delivered)
+  deliver_inquiries  per message: get_item; the confirmation decision: get_item (the
+                     address's bounce/complaint counts), update_item (its confirmations
+                     today), update_item (the decision on the inquiry); per email:
+                     update_item (claim), SES v2 send_email (Content.Raw of a small MIME
+                     message), update_item (mark sent); then update_item (delivered)
 
 The bench checks every run: if Wegweiser's calls change, the floor's must follow.
 BENCH_CLIENTS names the boto3 clients Wegweiser created on the same path; the
@@ -131,6 +133,19 @@ def deliver(reference: str) -> None:
     key: dict[str, AttributeValueTypeDef] = {"pk": {"S": f"inquiry#{reference}"}}
     item = dynamodb().get_item(TableName=table(), Key=key, ConsistentRead=True)["Item"]
     contact = json.loads(item["routing"]["S"])["contact_email"]
+    # Whether the resident gets a confirmation: the same three calls as ours, no policy.
+    dynamodb().get_item(TableName=table(), Key={"pk": {"S": "feedback#floor"}},
+                        ConsistentRead=True)
+    dynamodb().update_item(
+        TableName=table(), Key={"pk": {"S": "confirmations#floor"}},
+        UpdateExpression="ADD sent :one SET expires_at = :end",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":end": {"N": str(int(time.time()))}},
+    )
+    dynamodb().update_item(
+        TableName=table(), Key=key, UpdateExpression="SET confirmation = :send",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":send": {"S": "send"}},
+    )
     for kind, to in (("staff", contact), ("resident", item["email"]["S"])):
         now = int(time.time())
         dynamodb().update_item(
