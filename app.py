@@ -181,6 +181,23 @@ def easy_read(language: str) -> Response:
         return Response(body="", status_code=303, headers={"Location": "../de/leichte-sprache",
                                                              "Cache-Control": "no-store"})
     return _response(unknown_language_page(_request().headers.get("accept-language"), "../"))
+@app.route("/claim/{reference}", methods=["GET"])
+def claim_page(reference: str) -> Response:
+    from chalicelib.web.claim import show_claim
+
+    query = _request().query_params
+    token = query.get("t") if query else None
+    return _response(show_claim(wiring.services().claims, reference, token))
+
+
+@app.route("/claim/{reference}", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded"])
+def claim_inquiry(reference: str) -> Response:
+    from chalicelib.web.claim import post_claim
+
+    body = _request().raw_body
+    return _response(post_claim(wiring.services().claims, reference,
+                                body.encode() if isinstance(body, str) else body))
 
 
 @app.route("/assets/wegweiser.css", methods=["GET"])
@@ -204,6 +221,13 @@ def deliver_inquiries(event: SQSEvent) -> dict[str, Any]:
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_stalled(event: object) -> None:
     wiring.services().sweep.requeue_stalled()
+
+
+# Deadlines are whole working days at the time of day an inquiry arrived: a reminder
+# or an escalation up to 15 minutes late is on time, and 96 runs a day cost nothing.
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def remind_and_escalate(event: object) -> None:
+    wiring.services().escalation.run()
 
 
 @app.on_sns_message(topic=SES_EVENTS_TOPIC)

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, cast
 from bench.lambda_events import INQUIRY
 from bench.results import MeasurementFailed, Row
 from chalicelib.aws.ses_mailer import SESMailer
+from chalicelib.core.claims import ClaimLinks, ClaimTokens
 from chalicelib.core.emails import Sender, build_email
 from chalicelib.core.inquiry import Inquiry
-from chalicelib.core.records import EMAIL_KINDS, InquiryRecord, Recipient
+from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
 from chalicelib.core.references import new_reference
 from chalicelib.core.routing_file import bundled_routing
 
@@ -31,6 +32,7 @@ RUNS = 300
 WARM_UP = 20
 RENDER_GOAL_MS = 1.0
 SENDER = Sender("wegweiser@wegweiser.test", "Wegweiser Flensburg")
+LINKS = ClaimLinks(ClaimTokens(b"bench claim links"), "https://wegweiser.example/api/")
 
 
 def sample_record() -> InquiryRecord:
@@ -67,8 +69,8 @@ class CapturingSES:
 
 def both_emails(record: InquiryRecord, mailer: SESMailer) -> None:
     """Build the inquiry's two emails and have the mailer serialise and "send" them."""
-    for kind in EMAIL_KINDS:
-        outgoing = build_email(kind, record, SENDER)
+    for kind in (EmailKind.STAFF, EmailKind.RESIDENT):
+        outgoing = build_email(kind, record, SENDER, LINKS)
         mailer.send(outgoing.message, to=outgoing.to, cc=outgoing.cc)
 
 

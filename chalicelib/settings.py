@@ -46,6 +46,9 @@ class Settings:
     # The domains contact addresses may have: a routing that names another one is
     # refused, so a poisoned routing source cannot send inquiries elsewhere.
     contact_domains: frozenset[str] = frozenset()
+    # The public address of the API root (ending in "/"), for the links in emails; the
+    # delivery worker needs it, the pages use relative links.
+    public_url: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -84,9 +87,20 @@ class Settings:
                 routing_source=routing_source,
                 routing_cache_seconds=_seconds(env, "ROUTING_CACHE_SECONDS", 300),
                 contact_domains=parse_contact_domains(env.get("CONTACT_DOMAINS", "")),
+                public_url=_url(env.get("PUBLIC_URL", "")),
             )
         except (KeyError, ValueError) as error:
             raise SettingsError(f"unusable setting: {error}") from error
+
+
+def _url(text: str) -> str:
+    """PUBLIC_URL: http(s)://…, always ending in "/" so that links are joined to it."""
+    text = text.strip()
+    if not text:
+        return ""
+    if not text.startswith(("https://", "http://")) or any(c.isspace() for c in text):
+        raise ValueError(f"PUBLIC_URL must be an http(s) address: {text!r}")
+    return text if text.endswith("/") else f"{text}/"
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> int:

@@ -30,7 +30,9 @@ from chalicelib.core.thanks_token import ThanksTokens
 from chalicelib.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from chalicelib.core.claims import Claims, ClaimTokens
     from chalicelib.core.delivery import Delivery
+    from chalicelib.core.escalation import EscalationClock
     from chalicelib.core.intake import InquiryIntake
     from chalicelib.core.ports import Clock, Counter, DeliveryQueue, InquiryStore, Mailer
     from chalicelib.core.remote_routing import RemoteRouting
@@ -87,6 +89,12 @@ class Services:
     @functools.cached_property
     def tokens(self) -> FormTokens:
         return FormTokens(derive_key(self.secret, "form tokens"), self.settings.min_fill_seconds)
+
+    @functools.cached_property
+    def claim_tokens(self) -> ClaimTokens:
+        from chalicelib.core.claims import ClaimTokens
+
+        return ClaimTokens(derive_key(self.secret, "claim links"))
 
     def new_form_token(self) -> str:
         return self.tokens.issue(self.clock().timestamp())
@@ -178,15 +186,32 @@ class Services:
 
     @functools.cached_property
     def delivery(self) -> Delivery:
+        from chalicelib.core.claims import ClaimLinks
         from chalicelib.core.confirmations import ConfirmationPolicy
         from chalicelib.core.delivery import Delivery
         from chalicelib.core.emails import Sender
 
+        if not self.settings.public_url:
+            raise SettingsError("the emails' claim links need PUBLIC_URL, the API's address")
         return Delivery(store=self.store, mailer=self.mailer,
                         sender=Sender(self.settings.sender_email, self.settings.sender_name),
                         confirmations=ConfirmationPolicy(self.counter, self.hash_key,
                                                          self.settings.confirmations_per_day),
-                        clock=self.clock)
+                        clock=self.clock,
+                        links=ClaimLinks(self.claim_tokens, self.settings.public_url))
+
+    @functools.cached_property
+    def claims(self) -> Claims:
+        from chalicelib.core.claims import Claims
+
+        return Claims(store=self.store, tokens=self.claim_tokens, clock=self.clock)
+
+    @functools.cached_property
+    def escalation(self) -> EscalationClock:
+        from chalicelib.core.escalation import EscalationClock
+
+        return EscalationClock(store=self.store, queue=self.queue,
+                               current_routing=self.routing, clock=self.clock)
 
     @functools.cached_property
     def sweep(self) -> Sweep:

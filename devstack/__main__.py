@@ -2,7 +2,8 @@
 
 Starts moto in server mode (unless AWS_ENDPOINT_URL names an endpoint), creates the
 table, queues and sender identity there, serves the app with `chalice local`, runs
-the local delivery worker and serves the dev outbox. Everything it starts, it stops.
+the local delivery worker (with the sweep and the clock's schedule) and serves the
+dev outbox. Everything it starts, it stops.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def configure_environment(endpoint_url: str) -> dict[str, str]:
     # One developer tries the form with one address, many times a day.
     env.setdefault("CONFIRMATIONS_PER_DAY", "1000")
     env.update(stage_environment(STAGE))
+    # The emails' claim links lead to this run's app, on whichever port it serves.
+    env["PUBLIC_URL"] = f"http://127.0.0.1:{env.get('PORT', '8000')}/"
     os.environ.update(env)
     return env
 
@@ -141,7 +144,7 @@ def main() -> int:
         import app
 
         worker = LocalWorker(aws_clients.sqs(), queue_url, app.deliver_inquiries,
-                             app.sweep_stalled,
+                             app.sweep_stalled, clock=app.remind_and_escalate,
                              threads=int(os.environ.get("LOCAL_WORKERS", "2")))
         worker.start()
         stack.callback(worker.stop)

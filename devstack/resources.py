@@ -1,8 +1,8 @@
 """Create the table, the queues and the sender identity in an AWS endpoint, idempotently.
 
 The same shapes the deployment template declares (a key `pk`, the sparse index the
-sweep reads, a dead-letter queue after five receives), so local runs and tests
-exercise what production has.
+sweep reads and the one the clock reads, a dead-letter queue after five receives), so
+local runs and tests exercise what production has.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from chalicelib.aws.dynamodb_store import PENDING_INDEX
+from chalicelib.aws.dynamodb_store import DUE_INDEX, PENDING_INDEX
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import KeySchemaElementTypeDef
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
@@ -24,8 +25,15 @@ def dead_letter_queue_name(queue_name: str) -> str:
     return f"{queue_name}-dead-letters"
 
 
+DUE_INDEX_KEYS: list[KeySchemaElementTypeDef] = [
+    {"AttributeName": "due", "KeyType": "HASH"},
+    {"AttributeName": "due_at", "KeyType": "RANGE"},
+]
+
+
 def ensure_table(client: DynamoDBClient, table_name: str) -> None:
     if table_name in client.list_tables()["TableNames"]:
+        _ensure_due_index(client, table_name)
         return
     client.create_table(
         TableName=table_name,
@@ -34,6 +42,8 @@ def ensure_table(client: DynamoDBClient, table_name: str) -> None:
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "pending", "AttributeType": "S"},
             {"AttributeName": "received_at", "AttributeType": "S"},
+            {"AttributeName": "due", "AttributeType": "S"},
+            {"AttributeName": "due_at", "AttributeType": "S"},
         ],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         GlobalSecondaryIndexes=[
@@ -44,13 +54,33 @@ def ensure_table(client: DynamoDBClient, table_name: str) -> None:
                     {"AttributeName": "received_at", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
+            },
+            {
+                "IndexName": DUE_INDEX,
+                "KeySchema": DUE_INDEX_KEYS,
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
     )
     client.get_waiter("table_exists").wait(TableName=table_name)
     client.update_time_to_live(
         TableName=table_name,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+    )
+
+
+def _ensure_due_index(client: DynamoDBClient, table_name: str) -> None:
+    """A table an older run created (AWS_ENDPOINT_URL kept across runs) gets the clock's index."""
+    table = client.describe_table(TableName=table_name)["Table"]
+    if DUE_INDEX in {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}:
+        return
+    client.update_table(
+        TableName=table_name,
+        AttributeDefinitions=[{"AttributeName": "due", "AttributeType": "S"},
+                              {"AttributeName": "due_at", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": DUE_INDEX, "KeySchema": DUE_INDEX_KEYS,
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}}],
     )
 
 

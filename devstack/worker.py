@@ -2,7 +2,8 @@
 
 It builds the event Lambda would build, calls app.py's handler, deletes the messages
 that succeeded and leaves the failed ones to come back after the visibility timeout,
-exactly as Lambda with ReportBatchItemFailures does. It also runs the sweep.
+exactly as Lambda with ReportBatchItemFailures does. It also runs the schedules: the
+sweep and the clock (reminders and escalations).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class LocalWorker:
         sweep: Handler,
         sweep_every: float = 60.0,
         threads: int = 1,
+        clock: Handler | None = None,
     ) -> None:
         self._client = client
         self._queue_url = queue_url
@@ -68,6 +70,7 @@ class LocalWorker:
         )["Attributes"]["QueueArn"]
         self._deliver = deliver
         self._sweep = sweep
+        self._clock = clock
         self._sweep_every = sweep_every
         self._stop = threading.Event()
         # Lambda runs several workers side by side; so can the local one.
@@ -107,13 +110,19 @@ class LocalWorker:
             )
         return len(messages)
 
+    def run_schedules(self) -> None:
+        """Run each scheduled handler once, as EventBridge would."""
+        self._sweep(scheduled_event(), None)
+        if self._clock is not None:
+            self._clock(scheduled_event(), None)
+
     def _run(self, sweeps: bool) -> None:
         next_sweep = time.monotonic() + self._sweep_every
         while not self._stop.is_set():
             try:
                 self.poll_once()
                 if sweeps and time.monotonic() >= next_sweep:
-                    self._sweep(scheduled_event(), None)
+                    self.run_schedules()
                     next_sweep = time.monotonic() + self._sweep_every
             except Exception:  # the loop must outlive a bad poll, as Lambda would
                 log.exception("local worker: poll failed")

@@ -1,10 +1,12 @@
 """Inquiries in DynamoDB: the one durable write that decides acceptance, and the delivery marks.
 
 Items are keyed `inquiry#<reference>`. Each carries a retention TTL (`expires_at`)
-and, until both emails are sent, a `pending` attribute that puts it in a sparse
-index the sweep reads. Expired items are never returned, even before DynamoDB's
-TTL process removes them. An inquiry about a topic that asks for explicit consent
-(health) carries `consent_at`, when the resident gave it.
+and, until every email it asks for is sent, a `pending` attribute that puts it in a
+sparse index the sweep reads. While the clock has a step to take, `due` and `due_at`
+put it in a second sparse index, ordered by the due time, which the clock queries:
+a run reads the inquiries that are due and no others. Expired items are never
+returned, even before DynamoDB's TTL process removes them. An inquiry about a topic
+that asks for explicit consent (health) carries `consent_at`, when the resident gave it.
 """
 
 from __future__ import annotations
@@ -13,18 +15,21 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.core.inquiry import Inquiry
-from chalicelib.core.ports import EmailInProgress, ReferenceTaken, StoreUnavailable
+from chalicelib.core.ports import ClockMove, EmailInProgress, ReferenceTaken, StoreUnavailable
 from chalicelib.core.records import (
     EMAIL_KINDS,
+    Claim,
     Confirmation,
     EmailKind,
+    Escalation,
     InquiryRecord,
     Recipient,
+    Step,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +38,13 @@ if TYPE_CHECKING:
 
 PENDING_INDEX = "pending-by-received"
 PENDING = "pending"
+DUE_INDEX = "due-by-time"
+DUE = "due"
+# The attribute of each escalation on the item (a JSON text: nobody queries its parts).
+ESCALATION_ATTRIBUTES = {Step.ESCALATE: "escalated_to", Step.ESCALATE_AGAIN: "escalated_again_to"}
+# The clock's names: `step` and friends may be DynamoDB reserved words, so always by name.
+CLOCK_NAMES = {"#step": "step", "#due": "due", "#due_at": "due_at", "#tries": "step_tries",
+               "#claimed_at": "claimed_at"}
 
 
 INQUIRY_PREFIX = "inquiry#"
@@ -70,8 +82,10 @@ class DynamoDBInquiryStore:
         """Write a new inquiry, refusing to overwrite an existing reference."""
         item = _to_item(record)
         item["pending"] = {"S": PENDING}
-        expires = record.received_at + timedelta(days=record.retention_days)
-        item["expires_at"] = {"N": str(int(expires.timestamp()))}
+        item["expires_at"] = {"N": str(int(record.expires_at.timestamp()))}
+        if record.step is not None and record.due_at is not None:
+            item.update(step={"S": record.step}, due={"S": DUE},
+                        due_at={"S": _utc_text(record.due_at)})
         try:
             with _dynamodb_errors():
                 self._client.put_item(
@@ -170,9 +184,29 @@ class DynamoDBInquiryStore:
             return Confirmation(item["confirmation"]["S"])
         return decision
 
-    def mark_delivered(self, reference: str) -> None:
-        """Both emails are out: take the inquiry off the sweep's list."""
-        self._update(reference, "REMOVE #pending", {"#pending": "pending"})
+    def mark_delivered(self, reference: str, steps_seen: int = 0) -> None:
+        """Every email asked for is out: take the inquiry off the sweep's list, unless
+        the clock asked for more while they were sent (then its message, or the sweep,
+        delivers those)."""
+        try:
+            with _dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(reference),
+                    UpdateExpression="REMOVE #pending",
+                    ConditionExpression=("attribute_exists(pk) AND (attribute_not_exists(#steps)"
+                                         " OR #steps = :seen)"),
+                    ExpressionAttributeNames={"#pending": "pending", "#steps": "steps_taken"},
+                    ExpressionAttributeValues={":seen": {"N": str(steps_seen)}},
+                )
+        except _ConditionFailed as not_as_seen:
+            with _dynamodb_errors():
+                item = self._client.get_item(
+                    TableName=self._table, Key=_key(reference), ConsistentRead=True,
+                    ProjectionExpression="pk",
+                ).get("Item")
+            if item is None:
+                raise StoreUnavailable(f"inquiry {reference} is gone") from not_as_seen
 
     def count_sweep(self, reference: str, now: datetime, grace: timedelta, limit: int) -> int:
         """Record that the sweep queues this inquiry again; how often it has, or 0 to skip.
@@ -229,6 +263,102 @@ class DynamoDBInquiryStore:
                 )
         return references
 
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """The inquiries due by `now`, the longest due first: one query of the sparse
+        index, reading at most `limit` index items."""
+        with _dynamodb_errors():
+            answer = self._client.query(
+                TableName=self._table,
+                IndexName=DUE_INDEX,
+                KeyConditionExpression="#due = :due AND #due_at <= :now",
+                ExpressionAttributeNames={"#due": "due", "#due_at": "due_at"},
+                ExpressionAttributeValues={":due": {"S": DUE}, ":now": {"S": _utc_text(now)}},
+                ProjectionExpression="pk",  # the index holds keys only
+                Limit=limit,
+            )
+        return [item["pk"]["S"].removeprefix(INQUIRY_PREFIX) for item in answer["Items"]]
+
+    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
+        """One step of the clock, conditional on the step it expects and on no claim."""
+        sets: list[str] = []
+        removes: list[str] = []
+        names = dict(CLOCK_NAMES)
+        values: dict[str, AttributeValueTypeDef] = {":expected": {"S": expected}}
+        if move.step is not None:
+            sets.append("#step = :step")
+            values[":step"] = {"S": move.step}
+        else:
+            removes.append("#step")
+        if move.due_at is not None:
+            sets += ["#due = :due", "#due_at = :due_at"]
+            values.update({":due": {"S": DUE}, ":due_at": {"S": _utc_text(move.due_at)}})
+        else:
+            removes += ["#due", "#due_at"]
+        if move.tries:
+            sets.append("#tries = :tries")
+            values[":tries"] = {"N": str(move.tries)}
+        else:
+            removes.append("#tries")
+        if move.remind:
+            sets.append("reminded_at = :now")
+        if move.escalation is not None:
+            names["#escalation"] = ESCALATION_ATTRIBUTES[move.escalation.step]
+            sets.append("#escalation = :escalation")
+            values[":escalation"] = {"S": json.dumps(_escalation_json(move.escalation),
+                                                     ensure_ascii=False)}
+        if move.asks_for_emails:
+            # Back on the sweep's list, in case the clock's queue message never arrives;
+            # "swept just now", so the sweep first gives that message its grace period.
+            sets += ["#pending = :pending", "sweeps = :zero", "swept_at = :now",
+                     "#steps = if_not_exists(#steps, :zero) + :one"]
+            names.update({"#pending": "pending", "#steps": "steps_taken"})
+            values.update({":pending": {"S": PENDING}, ":zero": {"N": "0"}, ":one": {"N": "1"}})
+        if move.remind or move.asks_for_emails:
+            values[":now"] = {"S": now.isoformat()}
+        expression = "SET " + ", ".join(sets) if sets else ""
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        try:
+            with _dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(reference),
+                    UpdateExpression=expression.strip(),
+                    ConditionExpression=("attribute_exists(pk) AND #step = :expected"
+                                         " AND attribute_not_exists(#claimed_at)"),
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                )
+        except _ConditionFailed:
+            return False
+        return True
+
+    def claim(self, reference: str, claim: Claim) -> Claim | None:
+        """The first claim stands; it takes the inquiry off the clock's index."""
+        try:
+            with _dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(reference),
+                    UpdateExpression=("SET #claimed_at = :at, claimed_by = :by,"
+                                      " claimed_by_name = :name"
+                                      " REMOVE #step, #due, #due_at, #tries"),
+                    ConditionExpression=("attribute_exists(pk)"
+                                         " AND attribute_not_exists(#claimed_at)"),
+                    ExpressionAttributeNames=CLOCK_NAMES,
+                    ExpressionAttributeValues={":at": {"S": claim.at.isoformat()},
+                                               ":by": {"S": claim.contact_key},
+                                               ":name": {"S": claim.name}},
+                )
+        except _ConditionFailed:
+            with _dynamodb_errors():
+                item = self._client.get_item(
+                    TableName=self._table, Key=_key(reference), ConsistentRead=True,
+                    ProjectionExpression="claimed_at, claimed_by, claimed_by_name",
+                ).get("Item")
+            return _claim_of(item) if item else None
+        return claim
+
     def _update(
         self,
         reference: str,
@@ -274,6 +404,7 @@ def _to_item(record: InquiryRecord) -> dict[str, AttributeValueTypeDef]:
             "speaks_resident_language": recipient.speaks_resident_language,
             "topic_labels": dict(record.topic_labels),
             "response_days": record.response_days,
+            "remind_after_days": record.remind_after_days,
             "next_steps": record.next_steps,
         }, ensure_ascii=False),
     }
@@ -313,6 +444,7 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
         ),
         topic_labels=routing["topic_labels"],
         response_days=routing["response_days"],
+        remind_after_days=routing.get("remind_after_days", 0),  # none before the clock
         next_steps=routing["next_steps"],
         retention_days=round(
             (int(item["expires_at"]["N"]) - received_at.timestamp()) / 86400
@@ -322,4 +454,52 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
         confirmation=Confirmation(item["confirmation"]["S"]) if "confirmation" in item else None,
         consent_at=(datetime.fromisoformat(text("consent_at")) if "consent_at" in item
                     else None),
+        step=Step(text("step")) if "step" in item else None,
+        due_at=datetime.fromisoformat(text("due_at")) if "due_at" in item else None,
+        step_tries=int(item["step_tries"]["N"]) if "step_tries" in item else 0,
+        reminded_at=datetime.fromisoformat(text("reminded_at")) if "reminded_at" in item else None,
+        escalations=tuple(_escalation_of(json.loads(text(name)))
+                          for name in ESCALATION_ATTRIBUTES.values() if name in item),
+        claim=_claim_of(item),
+        steps_taken=int(item["steps_taken"]["N"]) if "steps_taken" in item else 0,
     )
+
+
+def _utc_text(moment: datetime) -> str:
+    """A moment as the clock's index sorts it: ISO 8601 in UTC, always with microseconds,
+    so that the texts sort as the moments do."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _recipient_json(recipient: Recipient) -> dict[str, object]:
+    return {"contact_key": recipient.contact_key, "name": recipient.name,
+            "email": recipient.email, "organisation": recipient.organisation,
+            "staff_language": recipient.staff_language, "cc": list(recipient.cc)}
+
+
+def _recipient_of(data: dict[str, Any]) -> Recipient:
+    return Recipient(contact_key=data["contact_key"], name=data["name"], email=data["email"],
+                     organisation=data["organisation"], staff_language=data["staff_language"],
+                     cc=tuple(data["cc"]))
+
+
+def _escalation_json(escalation: Escalation) -> dict[str, object]:
+    return {"step": escalation.step, "to": _recipient_json(escalation.to),
+            "previous": _recipient_json(escalation.previous),
+            "at": escalation.at.isoformat(), "not_claimed_by": list(escalation.not_claimed_by),
+            "working_days": escalation.working_days, "topic_label": escalation.topic_label}
+
+
+def _escalation_of(data: dict[str, Any]) -> Escalation:
+    return Escalation(step=Step(data["step"]), to=_recipient_of(data["to"]),
+                      previous=_recipient_of(data["previous"]),
+                      at=datetime.fromisoformat(data["at"]),
+                      not_claimed_by=tuple(data["not_claimed_by"]),
+                      working_days=data["working_days"], topic_label=data["topic_label"])
+
+
+def _claim_of(item: dict[str, AttributeValueTypeDef]) -> Claim | None:
+    if "claimed_at" not in item:
+        return None
+    return Claim(contact_key=item["claimed_by"]["S"], name=item["claimed_by_name"]["S"],
+                 at=datetime.fromisoformat(item["claimed_at"]["S"]))

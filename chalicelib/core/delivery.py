@@ -1,4 +1,8 @@
-"""Sending an inquiry's two emails, each at most once per successful send.
+"""Sending whatever emails an inquiry's state asks for, each at most once per successful send.
+
+At first the staff email and the resident's confirmation; later what the clock asked
+for (a reminder, an escalation and its note, core/escalation.py): the clock only
+writes the state and queues the reference, and this sends what is missing.
 
 Email is at-least-once (SES has no idempotency key): a per-email lease stops two
 workers from sending the same email at once, and a mark after each send keeps a
@@ -12,11 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from chalicelib.core.claims import ClaimLinks
 from chalicelib.core.confirmations import ConfirmationPolicy
 from chalicelib.core.delivery_message import reference_of
 from chalicelib.core.emails import Sender, build_email
 from chalicelib.core.ports import Clock, InquiryStore, Mailer, SendError
-from chalicelib.core.records import EMAIL_KINDS, Confirmation, EmailKind, InquiryRecord
+from chalicelib.core.records import Confirmation, InquiryRecord, emails_asked
 from chalicelib.core.telemetry import Event, emit
 
 # How long one worker may hold an email before another may try it. Longer than a
@@ -31,9 +36,10 @@ class Delivery:
     sender: Sender
     confirmations: ConfirmationPolicy
     clock: Clock
+    links: ClaimLinks
 
     def deliver(self, reference: str) -> None:
-        """Send whichever of the two emails is neither sent nor refused for good yet.
+        """Send each email the inquiry asks for that is neither sent nor refused for good.
 
         Raises SendError (one that retrying can help), StoreUnavailable or
         EmailInProgress when the caller should try again later.
@@ -44,14 +50,14 @@ class Delivery:
                  reference, reference=reference)
             return
         record = self._with_confirmation_decided(record)
-        for kind in EMAIL_KINDS:
-            if kind is EmailKind.RESIDENT and record.confirmation is not Confirmation.SEND:
-                continue  # the staff email says why
+        # A withheld confirmation is not asked for (the staff email says why); nor is
+        # what the clock asked for once somebody claimed the inquiry.
+        for kind in emails_asked(record):
             if kind in record.sent or kind in record.failed or not self.store.claim_email(
                 reference, kind, self.clock(), EMAIL_LEASE
             ):
                 continue
-            outgoing = build_email(kind, record, self.sender)
+            outgoing = build_email(kind, record, self.sender, self.links)
             try:
                 message_id = self.mailer.send(outgoing.message, to=outgoing.to, cc=outgoing.cc)
             except SendError as error:
@@ -71,7 +77,7 @@ class Delivery:
             self.store.mark_sent(reference, kind, message_id, self.clock())
             emit(Event.EMAIL_SENT, "inquiry %s: %s email sent", reference, kind,
                  reference=reference, kind=kind)
-        self.store.mark_delivered(reference)
+        self.store.mark_delivered(reference, record.steps_taken)
 
     def _with_confirmation_decided(self, record: InquiryRecord) -> InquiryRecord:
         """Decide once, before the staff email, whether the resident is confirmed: the

@@ -1,10 +1,17 @@
-"""The two emails of an inquiry, as complete MIME messages (text and HTML parts).
+"""The emails of an inquiry, as complete MIME messages (text and HTML parts).
+
+The staff email and the resident's confirmation; then, from the clock, a reminder to
+the contact, the escalated inquiry for a deputy or the escalation contact and a short
+note to whoever had it before. Every email to a holder carries its own claim link,
+as a button in the HTML part (a table cell with a background: Outlook's Word
+renderer draws no CSS buttons) and as a plain address in the text part.
 
 Built with the standard `email` package. No text typed by the resident ever goes
-into a header: subjects name the reference, the topic and the language; the
-resident's address appears only as the staff email's Reply-To, after validation.
-The resident's confirmation does not repeat their message (nor their name), so the
-form cannot be used to send chosen text to a chosen address.
+into a header: subjects name the reference, the topic, the language and contact
+names from the routing; the resident's address appears only as the Reply-To of the
+emails that carry the inquiry, after validation. The resident's confirmation does
+not repeat their message (nor their name), so the form cannot be used to send chosen
+text to a chosen address.
 """
 
 from __future__ import annotations
@@ -20,11 +27,20 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 
+from chalicelib.core.claims import ClaimLinks
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.messages import CONFIRMATION_WITHHELD, language_name
-from chalicelib.core.records import Confirmation, EmailKind, InquiryRecord
-from chalicelib.core.templating import render, translate
+from chalicelib.core.records import (
+    ESCALATION_EMAILS,
+    Confirmation,
+    EmailKind,
+    Escalation,
+    InquiryRecord,
+    Recipient,
+)
+from chalicelib.core.templating import catalog, render, translate
+from chalicelib.core.working_days import working_days_between
 
 
 @dataclass(frozen=True)
@@ -41,31 +57,66 @@ class OutgoingEmail:
     cc: tuple[str, ...] = ()
 
 
-def build_email(kind: EmailKind, record: InquiryRecord, sender: Sender) -> OutgoingEmail:
+def build_email(
+    kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks
+) -> OutgoingEmail:
+    """The email of this kind for the inquiry as it stands (ValueError if the
+    inquiry's state does not ask for it: an escalation email without its escalation)."""
     match kind:
         case EmailKind.STAFF:
-            return _staff_email(record, sender)
+            return _staff_email(kind, record, sender, links, record.recipient, None)
         case EmailKind.RESIDENT:
             return _resident_email(record, sender)
+        case EmailKind.REMINDER:
+            return _reminder(record, sender, links)
+        case EmailKind.ESCALATED | EmailKind.ESCALATED_AGAIN:
+            escalation = _escalation_of(kind, record)
+            return _staff_email(kind, record, sender, links, escalation.to, escalation)
+        case EmailKind.MOVED | EmailKind.MOVED_AGAIN:
+            return _moved_note(kind, record, sender, links, _escalation_of(kind, record))
 
 
-def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
-    staff = record.recipient.staff_language
+def _escalation_of(kind: EmailKind, record: InquiryRecord) -> Escalation:
+    for step, kinds in ESCALATION_EMAILS.items():
+        if kind in kinds and (escalation := record.escalation(step)) is not None:
+            return escalation
+    raise ValueError(f"inquiry {record.reference} has no escalation for a {kind} email")
+
+
+def _received(record: InquiryRecord) -> str:
+    return flensburg_time(record.received_at).strftime("%d.%m.%Y %H:%M")
+
+
+def _to(holder: Recipient) -> str:
+    return formataddr((_one_line(holder.name), holder.email), charset="utf-8")
+
+
+def _staff_email(
+    kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks,
+    holder: Recipient, escalation: Escalation | None,
+) -> OutgoingEmail:
+    """The whole inquiry for its holder: the first contact, or whom it was escalated to."""
+    staff = holder.staff_language
     context = {
         "record": record,
-        "topic_label": record.topic_labels[staff],
+        "topic_label": record.topic_label_for(holder),
         "language_name": language_name(record.inquiry.language, staff),
-        "received_at": flensburg_time(record.received_at).strftime("%d.%m.%Y %H:%M"),
+        "received_at": _received(record),
         "withheld": _withheld(record.confirmation, staff),
+        "claim_url": links.url(record, holder),
+        "claim_hint": True,
+        "escalated": _why_escalated(escalation, staff) if escalation else "",
     }
     subject = translate(staff, "Inquiry %(reference)s: %(topic)s (language: %(language)s)") % {
         "reference": record.reference,
         "topic": context["topic_label"],
         "language": context["language_name"],
     }
+    if escalation is not None:
+        subject = translate(staff, "Escalated: %(subject)s") % {"subject": subject}
     message = _message(
         sender,
-        to=formataddr((_one_line(record.recipient.name), record.recipient.email), charset="utf-8"),
+        to=_to(holder),
         subject=subject,
         language=staff,
         text=render("email/staff.txt", staff, **context),
@@ -74,9 +125,75 @@ def _staff_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
     # One click on "Reply" in Outlook answers the resident.
     message["Reply-To"] = record.inquiry.email
     message["Auto-Submitted"] = "auto-generated"
-    if record.recipient.cc:
-        message["Cc"] = ", ".join(record.recipient.cc)
-    return OutgoingEmail(EmailKind.STAFF, record.recipient.email, message, record.recipient.cc)
+    if holder.cc:
+        message["Cc"] = ", ".join(holder.cc)
+    return OutgoingEmail(kind, holder.email, message, holder.cc)
+
+
+def _why_escalated(escalation: Escalation, staff: str) -> str:
+    """Why it came to this holder: „nicht übernommen von … innerhalb von … Arbeitstagen“."""
+    # Called as ngettext, so that Babel finds both forms for the catalogs.
+    return catalog(staff).ngettext(
+        "Escalated to you: not claimed by %(names)s within %(count)s working day.",
+        "Escalated to you: not claimed by %(names)s within %(count)s working days.",
+        escalation.working_days,
+    ) % {"names": ", ".join(escalation.not_claimed_by), "count": escalation.working_days}
+
+
+def _reminder(record: InquiryRecord, sender: Sender, links: ClaimLinks) -> OutgoingEmail:
+    """One reminder to the first contact (and the topic's copies): nobody claimed it."""
+    holder = record.recipient
+    staff = holder.staff_language
+    reminded_at = record.reminded_at or record.received_at
+    waited = max(1, working_days_between(record.received_at, reminded_at))
+    subject = catalog(staff).ngettext(
+        "Reminder: inquiry %(reference)s has been waiting for %(count)s working day",
+        "Reminder: inquiry %(reference)s has been waiting for %(count)s working days",
+        waited,
+    ) % {"reference": record.reference, "count": waited}
+    context = {
+        "record": record,
+        "topic_label": record.topic_label_for(holder),
+        "language_name": language_name(record.inquiry.language, staff),
+        "received_at": _received(record),
+        "claim_url": links.url(record, holder),
+        "claim_hint": True,
+    }
+    message = _message(
+        sender, to=_to(holder), subject=subject, language=staff,
+        text=render("email/reminder.txt", staff, subject=subject, **context),
+        html=render("email/reminder.html", staff, subject=subject, **context),
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    if holder.cc:
+        message["Cc"] = ", ".join(holder.cc)
+    return OutgoingEmail(EmailKind.REMINDER, holder.email, message, holder.cc)
+
+
+def _moved_note(
+    kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks,
+    escalation: Escalation,
+) -> OutgoingEmail:
+    """A short note to the previous holder: the inquiry moved on, and to whom."""
+    holder = escalation.previous
+    staff = holder.staff_language
+    subject = translate(staff, "Inquiry %(reference)s was passed on to %(name)s") % {
+        "reference": record.reference, "name": escalation.to.name}
+    context = {
+        "record": record,
+        "escalation": escalation,
+        "topic_label": record.topic_label_for(holder),
+        "received_at": _received(record),
+        "claim_url": links.url(record, holder),
+        "claim_hint": False,  # the note says why already
+    }
+    message = _message(
+        sender, to=_to(holder), subject=subject, language=staff,
+        text=render("email/moved.txt", staff, subject=subject, **context),
+        html=render("email/moved.html", staff, subject=subject, **context),
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    return OutgoingEmail(kind, holder.email, message)
 
 
 def _withheld(confirmation: Confirmation | None, staff: str) -> str:

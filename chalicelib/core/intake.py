@@ -1,7 +1,8 @@
 """Accepting an inquiry: count the client, check the fields and the form token, route,
 store, queue its delivery.
 
-One durable write decides acceptance: when `accept` returns, the inquiry is stored.
+One durable write decides acceptance: when `accept` returns, the inquiry is stored,
+with the first step of its clock (a reminder or an escalation, core/escalation.py).
 Logs name references and outcomes only, never an address, a name or a message.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.core.escalation import start_clock
 from chalicelib.core.form_token import FormTokens
 from chalicelib.core.inquiry import HONEYPOT, Inquiry, InvalidInquiry, TokenProblem, check_inquiry
 from chalicelib.core.local_time import flensburg_time
@@ -107,7 +109,7 @@ class InquiryIntake:
         decision = route_inquiry(routing, inquiry.topic, inquiry.language,
                                  flensburg_time(now).date())
         contact = decision.contact
-        return InquiryRecord(
+        record = InquiryRecord(
             reference=reference,
             received_at=now,
             inquiry=inquiry,
@@ -129,3 +131,5 @@ class InquiryIntake:
             next_steps=(decision.topic.next_steps or {}).get(inquiry.language, ""),
             consent_at=now if inquiry.consent else None,
         )
+        # Unclaimed, it is reminded and escalated in working days from now.
+        return start_clock(record, routing.remind_after_days)

@@ -9,11 +9,12 @@ them, so a use case decides what to do without knowing an AWS error code.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import Message
 from typing import Protocol
 
-from chalicelib.core.records import Confirmation, EmailKind, InquiryRecord
+from chalicelib.core.records import Claim, Confirmation, EmailKind, Escalation, InquiryRecord, Step
 
 Clock = Callable[[], datetime]  # an aware datetime: now
 
@@ -62,6 +63,21 @@ class SendRejected(SendError):
     alarm = True
 
 
+@dataclass(frozen=True)
+class ClockMove:
+    """What one step of the clock writes on an inquiry, in one conditional write."""
+
+    step: Step | None  # what is next; None: nothing more
+    due_at: datetime | None  # when the clock looks again; None: off the clock's index
+    remind: bool = False  # ask for the reminder email
+    escalation: Escalation | None = None  # ask for the escalation's two emails
+    tries: int = 0  # failed tries of `step` so far (0 after a step that succeeded)
+
+    @property
+    def asks_for_emails(self) -> bool:
+        return self.remind or self.escalation is not None
+
+
 class InquiryStore(Protocol):
     """Accepted inquiries and the marks that make each email go out once."""
 
@@ -90,8 +106,9 @@ class InquiryStore(Protocol):
         """Record whether the resident gets a confirmation, unless that is decided already;
         the decision that stands."""
 
-    def mark_delivered(self, reference: str) -> None:
-        """Nothing is left to send: take the inquiry off the sweep's list."""
+    def mark_delivered(self, reference: str, steps_seen: int = 0) -> None:
+        """Nothing is left to send: take the inquiry off the sweep's list, unless the
+        clock has asked for more emails than the `steps_seen` delivery knew of."""
 
     def count_sweep(self, reference: str, now: datetime, grace: timedelta, limit: int) -> int:
         """Record one more sweep of a pending inquiry; how many so far, or 0 to skip it
@@ -102,6 +119,19 @@ class InquiryStore(Protocol):
 
     def stalled(self, received_before: datetime) -> list[str]:
         """References of inquiries received before the time and not yet fully delivered."""
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """References of inquiries the clock must look at by `now`, the longest due
+        first, at most `limit` (read from an index of due times, never a scan)."""
+
+    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
+        """Write one step of the clock if the inquiry still waits at `expected` and is
+        unclaimed; False if not (another run took the step, or somebody claimed it).
+        A move that asks for emails puts the inquiry back on the sweep's list."""
+
+    def claim(self, reference: str, claim: Claim) -> Claim | None:
+        """Record the claim unless there is one (the first stands) and stop the clock;
+        the claim that stands, or None if there is no such inquiry."""
 
 
 class DeliveryQueue(Protocol):

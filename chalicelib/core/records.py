@@ -1,27 +1,51 @@
-"""The stored shape of an accepted inquiry: what was asked, who receives it, what was sent.
+"""The stored shape of an accepted inquiry: what was asked, who receives it, what was sent,
+and where it stands on the way to being claimed.
 
 The routing decision is kept with the inquiry, so the emails name the contact person
 and the topic that the resident was shown, even if the routing changes in between.
+The clock's state (the next step and when it is due), the reminder and escalations it
+asked for, and the claim live on the same record: each email an inquiry leads to
+follows from this state, so a redelivered queue message sends exactly what is missing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from chalicelib.core.inquiry import Inquiry
 
 
 class EmailKind(StrEnum):
-    """The two emails every inquiry leads to, in the order they are sent."""
+    """Every email an inquiry can lead to, in the order they are sent."""
 
     STAFF = "staff"
     RESIDENT = "resident"
+    REMINDER = "reminder"  # to the first contact: nobody claimed it yet
+    ESCALATED = "escalated"  # the full inquiry, to the topic's deputy
+    MOVED = "moved"  # a short note to the first contact: it went to the deputy
+    ESCALATED_AGAIN = "escalated_again"  # the full inquiry, to the escalation contact
+    MOVED_AGAIN = "moved_again"  # a short note to whoever had it before
 
 
 EMAIL_KINDS = tuple(EmailKind)
+
+
+class Step(StrEnum):
+    """What the clock does next with an unclaimed inquiry, in this order."""
+
+    REMIND = "remind"  # after the routing's remind_after_days
+    ESCALATE = "escalate"  # to the topic's deputy, after the topic's response_days
+    ESCALATE_AGAIN = "escalate_again"  # to the escalation contact, one working day later
+
+
+# The two emails of each escalation: the inquiry for the new holder, a note for the old.
+ESCALATION_EMAILS: dict[Step, tuple[EmailKind, EmailKind]] = {
+    Step.ESCALATE: (EmailKind.ESCALATED, EmailKind.MOVED),
+    Step.ESCALATE_AGAIN: (EmailKind.ESCALATED_AGAIN, EmailKind.MOVED_AGAIN),
+}
 
 
 class Confirmation(StrEnum):
@@ -40,7 +64,7 @@ class Confirmation(StrEnum):
 
 @dataclass(frozen=True)
 class Recipient:
-    """The contact person an inquiry was routed to, as they were when it arrived."""
+    """A contact person who holds an inquiry, as they were when they got it."""
 
     contact_key: str
     name: str
@@ -54,6 +78,33 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """One move of an unclaimed inquiry to a new holder, as the clock took it."""
+
+    step: Step  # ESCALATE or ESCALATE_AGAIN
+    to: Recipient  # the new holder: gets the whole inquiry, with its own claim link
+    previous: Recipient  # who held it until then: gets a note that it moved
+    at: datetime
+    not_claimed_by: tuple[str, ...]  # the names of everyone who had it: the "why"
+    working_days: int  # within how many working days from receipt nobody claimed it
+    topic_label: str  # the topic in the new holder's staff language
+
+    @property
+    def emails(self) -> tuple[EmailKind, EmailKind]:
+        return ESCALATION_EMAILS[self.step]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who said "I am taking on this inquiry", and when (a cc recipient claims on
+    behalf of the contact the email was addressed to)."""
+
+    contact_key: str
+    name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class InquiryRecord:
     reference: str
     received_at: datetime
@@ -63,6 +114,9 @@ class InquiryRecord:
     retention_days: int
     response_days: int  # working days until an answer, usually
     next_steps: str  # the topic's "what happens next" in the resident's language, or ""
+    # Working days after receipt until the reminder; 0 for none (set from the routing's
+    # remind_after_days when it is below response_days).
+    remind_after_days: int = 0
     sent: frozenset[EmailKind] = field(default_factory=frozenset)
     # Emails SES refused for good (retrying cannot help): never tried again.
     failed: frozenset[EmailKind] = field(default_factory=frozenset)
@@ -70,3 +124,52 @@ class InquiryRecord:
     # When the resident gave explicit consent (Art. 9(2)(a) GDPR), for a topic that asks
     # for it; None for every other topic. Kept with the inquiry, deleted with it.
     consent_at: datetime | None = None
+    # The clock: the next step and when the clock looks at the inquiry again (its
+    # deadline, or a retry after a failed try); both None once nothing is left to do.
+    step: Step | None = None
+    due_at: datetime | None = None
+    step_tries: int = 0  # failed tries of the current step
+    reminded_at: datetime | None = None  # the clock asked for the reminder
+    escalations: tuple[Escalation, ...] = ()
+    claim: Claim | None = None
+    steps_taken: int = 0  # steps that asked for emails: delivery marks what it has seen
+
+    @property
+    def expires_at(self) -> datetime:
+        """The end of its retention: then the inquiry is gone, and its links with it."""
+        return self.received_at + timedelta(days=self.retention_days)
+
+    def holders(self) -> tuple[Recipient, ...]:
+        """Everyone who received the inquiry, first contact first."""
+        return (self.recipient, *(escalation.to for escalation in self.escalations))
+
+    @property
+    def holder(self) -> Recipient:
+        """Who has the inquiry now."""
+        return self.escalations[-1].to if self.escalations else self.recipient
+
+    def topic_label_for(self, holder: Recipient) -> str:
+        """The topic in a holder's staff language."""
+        for escalation in reversed(self.escalations):
+            if escalation.to == holder:
+                return escalation.topic_label
+        return self.topic_labels.get(holder.staff_language) or next(
+            iter(self.topic_labels.values()))
+
+    def escalation(self, step: Step) -> Escalation | None:
+        return next((e for e in self.escalations if e.step is step), None)
+
+
+def emails_asked(record: InquiryRecord) -> tuple[EmailKind, ...]:
+    """The emails the inquiry's state asks for, in order: the staff email, the resident's
+    confirmation unless it is withheld, and what the clock asked for, unless somebody
+    has claimed the inquiry since (then nobody needs reminding or telling)."""
+    kinds = [EmailKind.STAFF]
+    if record.confirmation is Confirmation.SEND:
+        kinds.append(EmailKind.RESIDENT)
+    if record.claim is None:
+        if record.reminded_at is not None:
+            kinds.append(EmailKind.REMINDER)
+        for escalation in record.escalations:
+            kinds.extend(escalation.emails)
+    return tuple(kinds)

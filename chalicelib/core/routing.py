@@ -20,6 +20,7 @@ from enum import StrEnum
 
 DEFAULT_RETENTION_DAYS = 180
 DEFAULT_RESPONSE_DAYS = 5
+DEFAULT_REMIND_AFTER_DAYS = 1
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,12 @@ class RoutingConfig:
     accessibility: Accessibility
     absences: tuple[Absence, ...] = ()
     placeholders: tuple[Placeholder, ...] = ()  # in the order of the file
+    # Working days after receipt until an unclaimed inquiry's contact is reminded (no
+    # reminder for a topic whose response_days are not above it).
+    remind_after_days: int = DEFAULT_REMIND_AFTER_DAYS
+    # Who receives an inquiry that neither its contact nor the topic's deputy claimed,
+    # one working day after the deputy got it; None: nobody, an alarm instead.
+    escalation_contact: Contact | None = None
 
     def is_absent(self, contact: Contact, day: date) -> bool:
         return any(a.contact == contact.key and a.covers(day) for a in self.absences)

@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing import (
+    DEFAULT_REMIND_AFTER_DAYS,
     DEFAULT_RESPONSE_DAYS,
     DEFAULT_RETENTION_DAYS,
     Absence,
@@ -47,7 +48,9 @@ RETENTION_BOUNDS = (7, 730)
 RESPONSE_BOUNDS = (1, 30)
 LONGEST_ABSENCE = timedelta(days=366)
 
-TOP_LEVEL = {"organisations", "contacts", "topics", "fallback_topic", "privacy", "accessibility"}
+TOP_LEVEL = {"organisations", "contacts", "topics", "fallback_topic", "privacy",
+             "accessibility"}
+TOP_LEVEL_OPTIONAL = {"absences", "remind_after_days", "escalation_contact"}
 TOPIC_KEYS = {"labels", "contacts", "deputy", "cc", "retention_days", "response_days",
               "next_steps", "urgent_hint", "special_category"}
 # A value of [privacy] or [accessibility] that begins with this is an example the city
@@ -151,7 +154,7 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
     """Build a RoutingConfig from parsed TOML, or raise with every problem found."""
     check = _Checker()
     check.one_line_texts("", raw)
-    check.keys("", "the file", raw, TOP_LEVEL, {"absences"})
+    check.keys("", "the file", raw, TOP_LEVEL, TOP_LEVEL_OPTIONAL)
     organisations = check.organisations(raw)
     contacts = check.contacts(raw, organisations)
     absences = check.absences(raw, contacts)
@@ -163,6 +166,11 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
         check.problem("fallback_topic", f"fallback_topic: {fallback!r} is not a topic of this file",
                       _suggest(fallback, topics))
     check.coverage(topics, absences)
+    remind_after_days = check.whole_number(
+        "remind_after_days", raw.get("remind_after_days", DEFAULT_REMIND_AFTER_DAYS),
+        RESPONSE_BOUNDS)
+    escalation_contact = (check.contact("escalation_contact", raw["escalation_contact"], contacts)
+                          if "escalation_contact" in raw else None)
     if check.problems or privacy is None or accessibility is None:
         raise RoutingConfigError(check.problems)
     return RoutingConfig(
@@ -174,6 +182,8 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
         accessibility=accessibility,
         absences=tuple(absences),
         placeholders=tuple(check.placeholders),
+        remind_after_days=remind_after_days or DEFAULT_REMIND_AFTER_DAYS,
+        escalation_contact=escalation_contact,
     )
 
 

@@ -60,6 +60,20 @@ class Event(StrEnum):
     ROUTING_SOURCE_FAILED = "routing_source_failed"
     ROUTING_SOURCE_RECOVERED = "routing_source_recovered"
     THANKS_WITHOUT_ADDRESS = "thanks_without_address"  # the store could not be read
+    # The loop: claims, reminders and escalations (core/claims.py, core/escalation.py).
+    INQUIRY_CLAIMED = "inquiry_claimed"
+    CLAIM_LINK_REFUSED = "claim_link_refused"
+    REMINDER_ASKED = "reminder_asked"
+    REMINDER_OVERTAKEN = "reminder_overtaken"  # its escalation was due as well
+    INQUIRY_ESCALATED = "inquiry_escalated"
+    ESCALATION_SKIPPED = "escalation_skipped"  # its target had it, is absent or missing
+    NOBODY_LEFT = "nobody_left"  # unclaimed, and no one left to escalate it to
+    CLOCK_RAN = "clock_ran"
+    CLOCK_BEHIND = "clock_behind"  # more due than one run takes
+    CLOCK_NOT_QUEUED = "clock_not_queued"  # the sweep queues it
+    CLOCK_INQUIRY_GONE = "clock_inquiry_gone"
+    CLOCK_STEP_FAILED = "clock_step_failed"  # tried again in a later run
+    CLOCK_GAVE_UP = "clock_gave_up"  # after the last try: set aside, a person must act
 
 
 INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
@@ -88,6 +102,19 @@ KINDS: dict[Event, Kind] = {
     Event.ROUTING_SOURCE_FAILED: Kind(ERROR, "RoutingSourceFailures", alarm=True),
     Event.ROUTING_SOURCE_RECOVERED: Kind(INFO),
     Event.THANKS_WITHOUT_ADDRESS: Kind(WARNING),
+    Event.INQUIRY_CLAIMED: Kind(INFO, "InquiriesClaimed"),
+    Event.CLAIM_LINK_REFUSED: Kind(WARNING, "ClaimLinksRefused"),
+    Event.REMINDER_ASKED: Kind(INFO, "Reminders"),
+    Event.REMINDER_OVERTAKEN: Kind(INFO),
+    Event.INQUIRY_ESCALATED: Kind(WARNING, "Escalations"),
+    Event.ESCALATION_SKIPPED: Kind(INFO),
+    Event.NOBODY_LEFT: Kind(ERROR, "NobodyLeftToEscalate", alarm=True),
+    Event.CLOCK_RAN: Kind(INFO),
+    Event.CLOCK_BEHIND: Kind(WARNING, "ClockBehind"),
+    Event.CLOCK_NOT_QUEUED: Kind(WARNING, "ClockStepsNotQueued"),
+    Event.CLOCK_INQUIRY_GONE: Kind(INFO),
+    Event.CLOCK_STEP_FAILED: Kind(WARNING, "ClockStepsFailed"),
+    Event.CLOCK_GAVE_UP: Kind(ERROR, "ClockGaveUp", alarm=True),
 }
 
 ALARM_METRICS = frozenset(kind.metric for kind in KINDS.values() if kind.alarm and kind.metric)

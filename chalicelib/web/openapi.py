@@ -146,6 +146,7 @@ def _paths() -> dict[str, Any]:
             )})},
         )},
         "/inquiries": {"post": _submit_inquiry()},
+        "/claim/{reference}": _claim(),
         "/openapi.json": {"get": _operation(
             "describeApi", "This description.",
             {"200": _response("The OpenAPI document.", content={JSON: {"type": "object"}})},
@@ -167,6 +168,31 @@ def _switch_language() -> dict[str, Any]:
         "content": {FORM: {"schema": {"type": "object"}}},
     }
     return operation
+def _claim() -> dict[str, Any]:
+    """The contact person's page of one inquiry, from the link in each staff email."""
+    reference = _path_parameter("reference", "The inquiry's reference, such as `K7QM-X3PA`.",
+                                {"type": "string", "pattern": REFERENCE_PATTERN})
+    missing = _html("A bad or foreign token, or an unknown or expired inquiry: the same "
+                    "page for all.")
+    look = _operation(
+        "showClaimPage",
+        "For the contact person the link of a staff email was addressed to, in their staff "
+        "language: the topic, when it arrived, whether and by whom it was claimed, and a "
+        "button that claims it. Changes nothing: mail scanners open every link.",
+        {"200": _html("The page."), "404": missing},
+        [reference, {"name": "t", "in": "query", "required": True,
+                     "description": "The link's token.", "schema": {"type": "string"}}],
+    )
+    claim = _operation(
+        "claimInquiry",
+        "Claim the inquiry for the link's recipient: no more reminders or escalations. "
+        "The first claim stands; claiming again is harmless.",
+        {"200": _html("The page again, naming who claimed it and when."), "404": missing},
+        [reference],
+    )
+    claim["requestBody"] = {"required": True, "content": {FORM: {"schema": _object(
+        {"t": {"type": "string", "description": "The token of the page's link."}})}}}
+    return {"get": look, "post": claim}
 
 
 def _submit_inquiry() -> dict[str, Any]:

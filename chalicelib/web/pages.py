@@ -46,6 +46,11 @@ def _page(status: int, body: str, **extra_headers: str) -> Answer:
     return Answer(status, body, {**headers, **SECURITY_HEADERS, **extra_headers})
 
 
+def page_answer(status: int, body: str, **extra_headers: str) -> Answer:
+    """A rendered page as an answer, with the security headers every page has."""
+    return _page(status, body, **extra_headers)
+
+
 def _switcher(root: str, path_after_language: str) -> list[tuple[str, str, str]]:
     """(code, endonym, href) of every offered language, for the language switcher."""
     return [

@@ -159,6 +159,43 @@ def test_alarms_watch_dead_letters_function_errors_bounces_and_every_alarming_me
                            ("AWS/Lambda", "Errors"), ("AWS/SES", "Reputation.BounceRate")}
 
 
+def test_the_clock_runs_every_15_minutes_and_finds_its_work_in_a_sparse_index_of_due_times(
+    resources: dict[str, Any]
+) -> None:
+    (table,) = of_type(resources, "AWS::DynamoDB::Table").values()
+    indexes = {i["IndexName"]: i for i in table["Properties"]["GlobalSecondaryIndexes"]}
+    clock = resources["RemindAndEscalate"]["Properties"]
+    (schedule,) = clock["Events"].values()
+    role = resources[clock["Role"]["Fn::GetAtt"][0]]
+    (document,) = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
+    allowed = {(action, json.dumps(resource)) for statement in document["Statement"]
+               for action in statement["Action"] for resource in statement["Resource"]}
+
+    assert indexes["due-by-time"]["KeySchema"] == [
+        {"AttributeName": "due", "KeyType": "HASH"},
+        {"AttributeName": "due_at", "KeyType": "RANGE"}]
+    assert indexes["due-by-time"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert schedule["Properties"]["Schedule"] == "rate(15 minutes)"
+    table_arn = json.dumps({"Fn::GetAtt": ["InquiryTable", "Arn"]})
+    dynamodb = {(action, resource) for action, resource in allowed
+                if action.startswith("dynamodb:")}
+    assert dynamodb == {
+        ("dynamodb:Query", json.dumps({"Fn::Sub": "${InquiryTable.Arn}/index/due-by-time"})),
+        ("dynamodb:GetItem", table_arn), ("dynamodb:UpdateItem", table_arn)}, "never a scan"
+    assert ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["DeliveryQueue", "Arn"]})) in allowed
+    assert not any(action.startswith("ses:") for action, _ in allowed), "delivery sends"
+
+
+def test_the_workers_claim_links_lead_to_the_api_or_the_address_the_stack_is_given(
+    resources: dict[str, Any]
+) -> None:
+    variables = resources["DeliverInquiries"]["Properties"]["Environment"]["Variables"]
+
+    assert variables["PUBLIC_URL"] == {"Fn::If": [
+        "HasPublicUrl", {"Ref": "PublicUrl"},
+        {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api/"}]}
+
+
 def test_no_alarm_depends_on_the_text_of_a_log_line(resources: dict[str, Any]) -> None:
     assert of_type(resources, "AWS::Logs::MetricFilter") == {}
 
@@ -178,10 +215,10 @@ def test_every_function_has_its_own_role_and_a_log_group_with_retention(
     groups = of_type(resources, "AWS::Logs::LogGroup")
 
     assert set(functions) == {"APIHandler", "DeliverInquiries", "SweepStalled",
-                              "RecordSesFeedback"}
+                              "RemindAndEscalate", "RecordSesFeedback"}
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
-    assert len(roles) == 4
-    assert len(groups) == 5  # one per function, and the API's access log
+    assert len(roles) == 5
+    assert len(groups) == 6  # one per function, and the API's access log
     assert all(g["Properties"]["RetentionInDays"] == 30 for g in groups.values())
 
 

@@ -19,13 +19,21 @@ from chalicelib.aws.counters import DynamoDBCounter
 from chalicelib.aws.dynamodb_store import DynamoDBInquiryStore
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.ports import (
+    ClockMove,
     Counter,
     EmailInProgress,
     InquiryStore,
     ReferenceTaken,
     StoreUnavailable,
 )
-from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
+from chalicelib.core.records import (
+    Claim,
+    EmailKind,
+    Escalation,
+    InquiryRecord,
+    Recipient,
+    Step,
+)
 from tests.support.fakes import InMemoryCounter, InMemoryInquiryStore
 
 STAFF, RESIDENT = EmailKind.STAFF, EmailKind.RESIDENT
@@ -61,6 +69,8 @@ def inquiry_record(
     received_at: datetime = NOW,
     retention_days: int = 180,
     message: str = "Gibt es einen Kita-Platz?",
+    step: Step | None = None,
+    due_at: datetime | None = None,
 ) -> InquiryRecord:
     return InquiryRecord(
         reference=reference,
@@ -79,6 +89,9 @@ def inquiry_record(
         retention_days=retention_days,
         response_days=5,
         next_steps="Wir melden uns.",
+        remind_after_days=1 if step is Step.REMIND else 0,
+        step=step,
+        due_at=due_at,
     )
 
 
@@ -88,11 +101,23 @@ def stored(
     *,
     received_at: datetime = NOW,
     retention_days: int = 180,
+    step: Step | None = None,
+    due_at: datetime | None = None,
 ) -> InquiryRecord:
     """An inquiry, added to the store."""
-    record = inquiry_record(reference, received_at=received_at, retention_days=retention_days)
+    record = inquiry_record(reference, received_at=received_at, retention_days=retention_days,
+                            step=step, due_at=due_at)
     store.add(record)
     return record
+
+
+def waiting(
+    store: InquiryStore, reference: str = "K7QM-X3PA", *, due_at: datetime = NOW,
+    step: Step = Step.REMIND,
+) -> InquiryRecord:
+    """An inquiry whose clock waits at `step`, due at `due_at`."""
+    return stored(store, reference, received_at=NOW - timedelta(days=1), step=step,
+                  due_at=due_at)
 
 
 def marks(store: InquiryStore, reference: str, now: datetime = NOW) -> tuple[set[str], set[str]]:
@@ -136,10 +161,20 @@ def test_a_reference_cannot_be_added_twice_and_the_first_inquiry_stays(
 
 
 def test_the_marks_of_a_record_passed_to_add_are_not_stored(store: InquiryStore) -> None:
-    record = replace(inquiry_record(), sent=frozenset({STAFF}), failed=frozenset({RESIDENT}))
+    record = replace(inquiry_record(), sent=frozenset({STAFF}), failed=frozenset({RESIDENT}),
+                     reminded_at=NOW, escalations=(escalation(),),
+                     claim=Claim("anna-meier", "Anna Meier", NOW), steps_taken=3, step_tries=2)
     store.add(record)
 
     assert marks(store, record.reference) == (set(), set())
+    assert store.get(record.reference, NOW) == inquiry_record(), "nor what the clock did"
+
+
+def test_an_inquiry_is_added_with_its_first_step_and_deadline(store: InquiryStore) -> None:
+    record = stored(store, step=Step.REMIND, due_at=NOW + timedelta(days=1))
+
+    assert store.get(record.reference, NOW) == record
+    assert store.due(NOW + timedelta(days=1), 10) == [record.reference]
 
 
 def test_an_unknown_reference_reads_as_none(store: InquiryStore) -> None:
@@ -281,6 +316,147 @@ def test_a_mark_on_an_inquiry_that_is_gone_is_store_unavailable(
         mark(store)
 
     assert store.get(GONE, NOW) is None, "a mark does not create an inquiry"
+
+
+# due, move_clock, claim: the clock's state
+
+DEPUTY = Recipient(contact_key="stefan-schulz", name="Stefan Schulz",
+                   email="schulz.stefan@flensburg.de",
+                   organisation="Stadt Flensburg, Amt für Integration", staff_language="de")
+
+
+def escalation(step: Step = Step.ESCALATE) -> Escalation:
+    record = inquiry_record()
+    return Escalation(step=step, to=DEPUTY, previous=record.recipient, at=NOW,
+                      not_claimed_by=("Anna Meier",), working_days=5, topic_label="Bildung")
+
+
+def test_due_lists_what_is_due_by_now_longest_due_first_and_at_most_the_limit(
+    store: InquiryStore,
+) -> None:
+    later = waiting(store, "BBBB-BBBB", due_at=NOW - timedelta(minutes=5))
+    earlier = waiting(store, "AAAA-AAAA", due_at=NOW - timedelta(hours=3))
+    exactly = waiting(store, "CCCC-CCCC", due_at=NOW)
+    waiting(store, "DDDD-DDDD", due_at=NOW + timedelta(seconds=1))
+    stored(store, "EEEE-EEEE")  # no clock at all
+
+    assert store.due(NOW, 10) == [earlier.reference, later.reference, exactly.reference]
+    assert store.due(NOW, 2) == [earlier.reference, later.reference]
+    assert store.due(NOW - timedelta(days=1), 10) == []
+
+
+def test_the_clock_moves_an_inquiry_only_from_the_step_it_expects(store: InquiryStore) -> None:
+    record = waiting(store)
+    next_due = NOW + timedelta(days=4)
+
+    assert store.move_clock(record.reference, Step.ESCALATE,
+                            ClockMove(Step.ESCALATE_AGAIN, next_due), NOW) is False
+    assert store.move_clock(record.reference, Step.REMIND,
+                            ClockMove(Step.ESCALATE, next_due, remind=True), NOW) is True
+    assert store.move_clock(record.reference, Step.REMIND,
+                            ClockMove(Step.ESCALATE, next_due, remind=True), NOW) is False, (
+        "a second run finds the step taken")
+
+    moved = store.get(record.reference, NOW)
+    assert moved is not None
+    assert (moved.step, moved.due_at, moved.reminded_at, moved.steps_taken) == (
+        Step.ESCALATE, next_due, NOW, 1)
+    assert store.due(NOW, 10) == []
+    assert store.due(next_due, 10) == [record.reference]
+
+
+def test_an_escalation_reads_back_with_whom_it_went_to_and_why(store: InquiryStore) -> None:
+    record = waiting(store, step=Step.ESCALATE)
+    first, second = escalation(Step.ESCALATE), escalation(Step.ESCALATE_AGAIN)
+
+    store.move_clock(record.reference, Step.ESCALATE,
+                     ClockMove(Step.ESCALATE_AGAIN, NOW, escalation=first), NOW)
+    store.move_clock(record.reference, Step.ESCALATE_AGAIN,
+                     ClockMove(None, None, escalation=second), NOW)
+
+    moved = store.get(record.reference, NOW)
+    assert moved is not None
+    assert moved.escalations == (first, second)
+    assert (moved.step, moved.due_at, moved.steps_taken) == (None, None, 2)
+    assert store.due(NOW + timedelta(days=365), 10) == [], "nothing left to do"
+
+
+def test_a_failed_try_is_counted_and_the_step_looked_at_again_later(store: InquiryStore) -> None:
+    record = waiting(store)
+    retry = NOW + timedelta(minutes=15)
+
+    store.move_clock(record.reference, Step.REMIND, ClockMove(Step.REMIND, retry, tries=1), NOW)
+
+    moved = store.get(record.reference, NOW)
+    assert moved is not None
+    assert (moved.step, moved.due_at, moved.step_tries, moved.steps_taken) == (
+        Step.REMIND, retry, 1, 0)
+    store.move_clock(record.reference, Step.REMIND, ClockMove(Step.REMIND, None, tries=5), NOW)
+    assert store.due(NOW + timedelta(days=365), 10) == [], "set aside"
+
+
+def test_a_step_that_asks_for_emails_puts_the_inquiry_back_on_the_sweeps_list_after_a_grace(
+    store: InquiryStore,
+) -> None:
+    record = waiting(store)
+    for _ in range(LIMIT):  # the first delivery used up its sweeps
+        store.count_sweep(record.reference, NOW - timedelta(hours=20), GRACE, LIMIT)
+    store.mark_delivered(record.reference)
+
+    store.move_clock(record.reference, Step.REMIND,
+                     ClockMove(Step.ESCALATE, NOW + timedelta(days=4), remind=True), NOW)
+
+    assert store.stalled(received_before=NOW) == [record.reference]
+    assert store.count_sweep(record.reference, NOW, GRACE, LIMIT) == 0, "its message first"
+    assert store.count_sweep(record.reference, NOW + GRACE + timedelta(seconds=1),
+                             GRACE, LIMIT) == 1, "then the sweep counts anew"
+
+
+def test_delivery_leaves_an_inquiry_on_the_sweeps_list_when_the_clock_asked_for_more(
+    store: InquiryStore,
+) -> None:
+    record = waiting(store)
+    seen = store.get(record.reference, NOW)
+    assert seen is not None
+    store.move_clock(record.reference, Step.REMIND,
+                     ClockMove(Step.ESCALATE, NOW + timedelta(days=4), remind=True), NOW)
+
+    store.mark_delivered(record.reference, seen.steps_taken)
+    assert store.stalled(received_before=NOW) == [record.reference]
+    store.mark_delivered(record.reference, seen.steps_taken + 1)
+    assert store.stalled(received_before=NOW) == []
+
+
+def test_the_first_claim_stands_and_stops_the_clock(store: InquiryStore) -> None:
+    record = waiting(store)
+    first = Claim("anna-meier", "Anna Meier", NOW)
+
+    assert store.claim(record.reference, first) == first
+    assert store.claim(record.reference,
+                       Claim("stefan-schulz", "Stefan Schulz", NOW + timedelta(hours=1))) == first
+
+    claimed = store.get(record.reference, NOW)
+    assert claimed is not None
+    assert (claimed.claim, claimed.step, claimed.due_at) == (first, None, None)
+    assert store.due(NOW + timedelta(days=365), 10) == []
+    assert store.move_clock(record.reference, Step.REMIND,
+                            ClockMove(Step.ESCALATE, NOW, remind=True), NOW) is False
+
+
+def test_an_inquiry_claimed_while_the_clock_is_off_reads_back_claimed(
+    store: InquiryStore,
+) -> None:
+    record = stored(store)
+    claim = Claim("anna-meier", "Anna Meier", NOW)
+
+    assert store.claim(record.reference, claim) == claim
+    assert store.get(record.reference, NOW) == replace(record, claim=claim)
+
+
+def test_nothing_can_be_claimed_or_moved_that_does_not_exist(store: InquiryStore) -> None:
+    assert store.claim(GONE, Claim("anna-meier", "Anna Meier", NOW)) is None
+    assert store.move_clock(GONE, Step.REMIND, ClockMove(Step.ESCALATE, NOW), NOW) is False
+    assert store.get(GONE, NOW) is None
 
 
 # stalled, mark_delivered, count_sweep

@@ -22,6 +22,7 @@ from email.message import Message
 from typing import TYPE_CHECKING
 
 from chalicelib.core.ports import (
+    ClockMove,
     CounterUnavailable,
     EmailInProgress,
     QueueUnavailable,
@@ -29,7 +30,14 @@ from chalicelib.core.ports import (
     SendError,
     StoreUnavailable,
 )
-from chalicelib.core.records import Confirmation, EmailKind, InquiryRecord
+from chalicelib.core.records import (
+    Claim,
+    Confirmation,
+    EmailKind,
+    Escalation,
+    InquiryRecord,
+    Step,
+)
 
 if TYPE_CHECKING:
     from chalicelib.core.ports import Counter, DeliveryQueue, InquiryStore, Mailer
@@ -55,6 +63,14 @@ class StoredInquiry:
     sweeps: int = 0
     swept_at: datetime | None = None
     confirmation: Confirmation | None = None  # settled once, before the first email
+    # The clock's state: on its index while due_at is set.
+    step: Step | None = None
+    due_at: datetime | None = None
+    step_tries: int = 0
+    reminded_at: datetime | None = None
+    escalations: tuple[Escalation, ...] = ()
+    claim: Claim | None = None
+    steps_taken: int = 0
 
 
 class InMemoryInquiryStore:
@@ -76,10 +92,14 @@ class InMemoryInquiryStore:
         self._answer()
         if record.reference in self.inquiries:
             raise ReferenceTaken(record.reference)
-        expires = record.received_at + timedelta(days=record.retention_days)
+        # As the adapter: the inquiry and its first step, never marks or later states.
         self.inquiries[record.reference] = StoredInquiry(
-            record=replace(record, sent=frozenset(), failed=frozenset()),
-            expires_at=_seconds(expires),
+            record=replace(record, sent=frozenset(), failed=frozenset(), confirmation=None,
+                           step=None, due_at=None, step_tries=0, reminded_at=None,
+                           escalations=(), claim=None, steps_taken=0),
+            expires_at=_seconds(record.expires_at),
+            step=record.step if record.due_at is not None else None,
+            due_at=record.due_at if record.step is not None else None,
         )
 
     def get(self, reference: str, now: datetime) -> InquiryRecord | None:
@@ -89,7 +109,10 @@ class InMemoryInquiryStore:
         if stored is None or stored.expires_at <= now.timestamp():
             return None
         return replace(stored.record, sent=frozenset(stored.message_ids),
-                       failed=frozenset(stored.failures), confirmation=stored.confirmation)
+                       failed=frozenset(stored.failures), confirmation=stored.confirmation,
+                       step=stored.step, due_at=stored.due_at, step_tries=stored.step_tries,
+                       reminded_at=stored.reminded_at, escalations=stored.escalations,
+                       claim=stored.claim, steps_taken=stored.steps_taken)
 
     def claim_email(
         self, reference: str, kind: EmailKind, now: datetime, lease: timedelta
@@ -125,9 +148,11 @@ class InMemoryInquiryStore:
         stored.failed_at[kind] = now
         stored.leases.pop(kind, None)
 
-    def mark_delivered(self, reference: str) -> None:
-        """Take the inquiry off the sweep's list."""
-        self._existing(reference).pending = False
+    def mark_delivered(self, reference: str, steps_seen: int = 0) -> None:
+        """Take the inquiry off the sweep's list, unless the clock asked for more since."""
+        stored = self._existing(reference)
+        if stored.steps_taken == steps_seen:
+            stored.pending = False
 
     def count_sweep(self, reference: str, now: datetime, grace: timedelta, limit: int) -> int:
         """One more sweep of a pending inquiry; the count, or 0 to skip it."""
@@ -135,9 +160,8 @@ class InMemoryInquiryStore:
         stored = self.inquiries.get(reference)
         if stored is None or not stored.pending:
             return 0
-        if stored.sweeps and (
-            stored.sweeps >= limit
-            or (stored.swept_at is not None and not stored.swept_at < now - grace)
+        if stored.swept_at is not None and (
+            stored.sweeps >= limit or not stored.swept_at < now - grace
         ):
             return 0
         stored.sweeps += 1
@@ -164,6 +188,47 @@ class InMemoryInquiryStore:
         waiting = [stored.record for stored in self.inquiries.values()
                    if stored.pending and stored.record.received_at < received_before]
         return [record.reference for record in sorted(waiting, key=lambda r: r.received_at)]
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """The inquiries with a due time by `now`, the longest due first, at most `limit`."""
+        self._answer()
+        waiting = sorted((stored.due_at, reference) for reference, stored in self.inquiries.items()
+                         if stored.due_at is not None and stored.due_at <= now)
+        return [reference for _, reference in waiting[:limit]]
+
+    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
+        """Write the step if the inquiry waits at `expected`, unclaimed."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None or stored.step is not expected or stored.claim is not None:
+            return False
+        stored.step = move.step
+        stored.due_at = move.due_at
+        stored.step_tries = move.tries
+        if move.remind:
+            stored.reminded_at = now
+        if move.escalation is not None:
+            stored.escalations = (*stored.escalations, move.escalation)
+        if move.asks_for_emails:
+            # Back on the sweep's list, swept "just now": the sweep waits a grace period.
+            stored.pending = True
+            stored.sweeps = 0
+            stored.swept_at = now
+            stored.steps_taken += 1
+        return True
+
+    def claim(self, reference: str, claim: Claim) -> Claim | None:
+        """The first claim stands; it stops the clock."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None:
+            return None
+        if stored.claim is None:
+            stored.claim = claim
+            stored.step = None
+            stored.due_at = None
+            stored.step_tries = 0
+        return stored.claim
 
     def _answer(self) -> None:
         if self.unavailable:

@@ -27,6 +27,7 @@ from chalicelib.core.ports import (
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
 from tests.support.clock import MovableClock
 from tests.support.fakes import InMemoryCounter, InMemoryInquiryStore, RecordingMailer
+from tests.support.loop import LINKS
 
 STAFF, RESIDENT = EmailKind.STAFF, EmailKind.RESIDENT
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -65,7 +66,8 @@ def delivery(
     clock: MovableClock,
 ) -> Delivery:
     return Delivery(store=store, mailer=mailer, sender=SENDER,
-                    confirmations=ConfirmationPolicy(counter, HASH_KEY), clock=clock)
+                    confirmations=ConfirmationPolicy(counter, HASH_KEY), clock=clock,
+                    links=LINKS)
 
 
 def accepted(

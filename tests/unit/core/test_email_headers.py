@@ -18,6 +18,7 @@ import pytest
 from chalicelib.core.emails import Sender, build_email, wire_bytes
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
+from tests.support.loop import LINKS, with_every_email
 
 REFERENCE = "7KQM-X3PA"  # begins with a digit: torn apart in a right-to-left line if not isolated
 SENDER = Sender(email="noreply@wegweiser.example", name="Wegweiser Flensburg")
@@ -50,7 +51,7 @@ def record(
 
 def received(kind: EmailKind, inquiry: InquiryRecord, sender: Sender = SENDER) -> EmailMessage:
     """The email as a mail client parses it from the bytes SES sends."""
-    raw = wire_bytes(build_email(kind, inquiry, sender).message)
+    raw = wire_bytes(build_email(kind, with_every_email(inquiry), sender, LINKS).message)
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
@@ -124,8 +125,8 @@ def test_the_html_part_is_titled_with_the_subject(
 
 @pytest.mark.parametrize("kind", list(EmailKind))
 def test_on_the_wire_every_line_ends_in_crlf_and_every_header_is_ascii(kind: EmailKind) -> None:
-    raw = wire_bytes(build_email(kind, record("ar", staff_language="ar",
-                                              contact_name="Jürgen Größ"), SENDER).message)
+    raw = wire_bytes(build_email(kind, with_every_email(record("ar", staff_language="ar",
+                                              contact_name="Jürgen Größ")), SENDER, LINKS).message)
     headers = raw.split(b"\r\n\r\n", 1)[0]
 
     assert raw.count(b"\n") == raw.count(b"\r\n"), "SMTP wants CRLF line ends"
@@ -133,7 +134,7 @@ def test_on_the_wire_every_line_ends_in_crlf_and_every_header_is_ascii(kind: Ema
 
 
 def test_only_the_message_declares_its_mime_version_not_each_part() -> None:
-    raw = wire_bytes(build_email(EmailKind.STAFF, record(), SENDER).message)
+    raw = wire_bytes(build_email(EmailKind.STAFF, record(), SENDER, LINKS).message)
 
     assert raw.count(b"MIME-Version: 1.0") == 1
 
@@ -166,7 +167,7 @@ def test_a_sender_name_with_umlauts_is_shown_in_from() -> None:
 def test_the_copies_of_a_topic_are_in_cc_of_the_staff_email_and_sent_to() -> None:
     copies = ("team@example.org", "archiv@example.org")
 
-    outgoing = build_email(EmailKind.STAFF, record(cc=copies), SENDER)
+    outgoing = build_email(EmailKind.STAFF, record(cc=copies), SENDER, LINKS)
     message = received(EmailKind.STAFF, record(cc=copies))
 
     assert outgoing.cc == copies
@@ -174,7 +175,7 @@ def test_the_copies_of_a_topic_are_in_cc_of_the_staff_email_and_sent_to() -> Non
 
 
 def test_the_confirmation_sends_no_copies() -> None:
-    outgoing = build_email(EmailKind.RESIDENT, record(cc=("team@example.org",)), SENDER)
+    outgoing = build_email(EmailKind.RESIDENT, record(cc=("team@example.org",)), SENDER, LINKS)
 
     assert outgoing.cc == ()
     assert "Cc" not in received(EmailKind.RESIDENT, record(cc=("team@example.org",)))

@@ -15,6 +15,7 @@ import pytest
 from chalicelib.core.emails import OutgoingEmail, Sender, build_email
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
+from tests.support.loop import LINKS, with_every_email
 
 REFERENCE = "K7QM-X3PA"
 RESIDENT_EMAIL = "zoe@example.org"
@@ -75,11 +76,11 @@ def part(message: EmailMessage, content_type: str) -> str:
 
 
 def staff_email(language: str, **record: str) -> EmailMessage:
-    return as_received(build_email(EmailKind.STAFF, record_for(language, **record), SENDER))
+    return as_received(build_email(EmailKind.STAFF, record_for(language, **record), SENDER, LINKS))
 
 
 def resident_email(language: str) -> EmailMessage:
-    return as_received(build_email(EmailKind.RESIDENT, record_for(language), SENDER))
+    return as_received(build_email(EmailKind.RESIDENT, record_for(language), SENDER, LINKS))
 
 
 class _Elements(HTMLParser):
@@ -121,7 +122,7 @@ def elements_of(html: str) -> _Elements:
 @pytest.mark.parametrize("language", RESIDENT_LANGUAGES)
 @pytest.mark.parametrize("kind", list(EmailKind))
 def test_each_email_has_a_text_and_an_html_alternative(kind: EmailKind, language: str) -> None:
-    message = as_received(build_email(kind, record_for(language), SENDER))
+    message = as_received(build_email(kind, with_every_email(record_for(language)), SENDER, LINKS))
 
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
@@ -132,7 +133,7 @@ def test_each_email_has_a_text_and_an_html_alternative(kind: EmailKind, language
 def test_each_email_comes_from_the_sender_and_asks_for_no_out_of_office_replies(
     kind: EmailKind, language: str
 ) -> None:
-    message = as_received(build_email(kind, record_for(language), SENDER))
+    message = as_received(build_email(kind, with_every_email(record_for(language)), SENDER, LINKS))
 
     assert message["From"].addresses[0].addr_spec == "noreply@wegweiser.example"
     assert message["X-Auto-Response-Suppress"] == "All"
@@ -151,7 +152,7 @@ def test_each_email_comes_from_the_sender_and_asks_for_no_out_of_office_replies(
 def test_each_email_says_its_language_in_content_language(
     kind: EmailKind, language: str, expected: str
 ) -> None:
-    message = as_received(build_email(kind, record_for(language), SENDER))
+    message = as_received(build_email(kind, with_every_email(record_for(language)), SENDER, LINKS))
 
     assert message["Content-Language"] == expected
 
@@ -161,7 +162,7 @@ def test_each_email_says_its_language_in_content_language(
 
 @pytest.mark.parametrize("language", RESIDENT_LANGUAGES)
 def test_the_staff_email_goes_to_the_contact_person(language: str) -> None:
-    outgoing = build_email(EmailKind.STAFF, record_for(language), SENDER)
+    outgoing = build_email(EmailKind.STAFF, record_for(language), SENDER, LINKS)
     message = as_received(outgoing)
 
     assert outgoing.kind == "staff"
@@ -192,7 +193,8 @@ def test_no_header_of_the_staff_email_carries_the_residents_name_or_message(
     language: str,
 ) -> None:
     message = staff_email(language)
-    raw_headers = build_email(EmailKind.STAFF, record_for(language), SENDER).message.as_bytes()
+    outgoing = build_email(EmailKind.STAFF, record_for(language), SENDER, LINKS)
+    raw_headers = outgoing.message.as_bytes()
     raw_headers = raw_headers.split(b"\n\n", 1)[0]
 
     for header, value in message.items():
@@ -259,7 +261,7 @@ def test_the_staff_email_is_written_in_german_for_german_staff() -> None:
 
 @pytest.mark.parametrize("language", RESIDENT_LANGUAGES)
 def test_the_resident_email_goes_to_the_resident(language: str) -> None:
-    outgoing = build_email(EmailKind.RESIDENT, record_for(language), SENDER)
+    outgoing = build_email(EmailKind.RESIDENT, record_for(language), SENDER, LINKS)
     message = as_received(outgoing)
 
     assert outgoing.kind == "resident"

@@ -19,6 +19,7 @@ from chalicelib.core.rate_limit import RateLimit, RateLimited, client_network
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
 from chalicelib.core.telemetry import ALARM_METRICS, KINDS, Event, JsonLines, emit, metric_counts
 from tests.support.fakes import InMemoryCounter
+from tests.support.loop import LINKS, with_every_email
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -95,7 +96,8 @@ def record_with(contact_name: str, label: str) -> InquiryRecord:
 @pytest.mark.parametrize("kind", list(EmailKind))
 def test_a_line_break_in_a_name_or_label_never_adds_a_header(kind: EmailKind) -> None:
     record = record_with("Stefan\r\nBcc: eve@evil.example", "Arbeit\r\nBcc: eve@evil.example")
-    outgoing = build_email(kind, record, Sender("w@wegweiser.test", "Wegweiser\r\nX-Evil: 1"))
+    outgoing = build_email(kind, with_every_email(record),
+                           Sender("w@wegweiser.test", "Wegweiser\r\nX-Evil: 1"), LINKS)
 
     received = message_from_bytes(wire_bytes(outgoing.message), policy=policy.default)
 

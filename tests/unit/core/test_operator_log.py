@@ -30,6 +30,7 @@ from tests.support.fakes import (
     RecordingMailer,
     RecordingQueue,
 )
+from tests.support.loop import LINKS
 
 SECRET = b"unit-test-secret"
 GRACE = timedelta(minutes=10)
@@ -52,7 +53,8 @@ class Service:
         )
         self.delivery = Delivery(store=self.store, mailer=self.mailer, clock=self.clock,
                                  sender=Sender("noreply@wegweiser.example", "Wegweiser"),
-                                 confirmations=ConfirmationPolicy(InMemoryCounter(), SECRET))
+                                 confirmations=ConfirmationPolicy(InMemoryCounter(), SECRET),
+                                 links=LINKS)
         self.sweep = Sweep(store=self.store, queue=self.queue, clock=self.clock, grace=GRACE)
 
     def form(self, **fields: str) -> dict[str, object]:

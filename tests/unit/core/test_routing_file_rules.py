@@ -172,6 +172,49 @@ def test_a_table_header_with_a_comment_still_gives_the_line_of_its_problem() -> 
     assert problem.line == line_with(text, "[contacts.second]")
 
 
+# ------------------------------------------------- reminders and escalations
+
+
+def test_without_its_settings_a_file_reminds_after_one_working_day_and_escalates_to_nobody(
+) -> None:
+    config = accepted(clinic())
+
+    assert (config.remind_after_days, config.escalation_contact) == (1, None)
+
+
+def test_the_reminder_and_the_escalation_contact_are_read_from_the_top_of_the_file() -> None:
+    config = accepted(clinic(
+        fallback=FALLBACK + 'remind_after_days = 2\nescalation_contact = "second"\n'))
+
+    assert config.remind_after_days == 2
+    assert config.escalation_contact == config.contacts["second"]
+
+
+def test_an_escalation_contact_who_is_no_contact_is_named_with_its_line_and_a_hint() -> None:
+    text = clinic(fallback=FALLBACK + 'escalation_contact = "secnod"\n')
+
+    [problem] = refusal(text)
+
+    assert (problem.path, problem.text, problem.hint) == (
+        "escalation_contact", "escalation_contact: no contact 'secnod'",
+        "did you mean 'second'?")
+    assert problem.line == line_with(text, "escalation_contact") == 2
+
+
+@pytest.mark.parametrize(("days", "shown"), [
+    ("0", "0"), ("31", "31"), ("1.5", "1.5"), ('"1"', "'1'"), ("true", "True")])
+def test_a_reminder_not_after_1_to_30_working_days_is_refused_with_its_line(
+    days: str, shown: str
+) -> None:
+    text = clinic(fallback=f"remind_after_days = {days}\n" + FALLBACK)
+
+    [problem] = refusal(text)
+
+    assert problem.text == (
+        f"remind_after_days: {shown} is not a whole number of days from 1 to 30")
+    assert problem.line == 1
+
+
 # ------------------------------------------------------------- the file itself
 
 

@@ -24,6 +24,7 @@ from tests.support.fakes import (
     RecordingMailer,
     RecordingQueue,
 )
+from tests.support.loop import LINKS
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 GRACE = timedelta(minutes=10)
@@ -202,4 +203,4 @@ def delivery_with(
 ) -> Delivery:
     confirmations = ConfirmationPolicy(InMemoryCounter(), b"a key for address digests")
     return Delivery(store, mailer, Sender("noreply@wegweiser.example", "Wegweiser"),
-                    confirmations, clock)
+                    confirmations, clock, LINKS)

@@ -1,0 +1,302 @@
+"""No inquiry dies in an inbox: the clock that reminds and escalates what nobody claimed.
+
+Replying to a resident does not pass through Wegweiser, so a claim ("Ich übernehme
+diese Anfrage", chalicelib/core/claims.py) is the one sign that somebody took care of
+an inquiry. Without one, the clock takes these steps, each at its deadline in working
+days from receipt (chalicelib/core/working_days.py):
+
+1. REMIND after the routing's `remind_after_days`: one reminder to the contact (only
+   when that is below the topic's `response_days`; a reminder whose escalation is due
+   as well is overtaken and not sent);
+2. ESCALATE after the topic's `response_days`: the whole inquiry to the topic's
+   deputy, and a note to the contact that it moved;
+3. ESCALATE_AGAIN one working day later: to the routing's `escalation_contact`.
+
+A step whose target already had the inquiry (or is absent that day, or does not
+exist) is skipped; when the last step finds nobody, an ALARM. A claim stops it all.
+
+Each step is one conditional write on the inquiry (`InquiryStore.move_clock`: only if
+it still waits at that step, unclaimed), then the reference goes on the delivery queue;
+the delivery sends whatever emails the inquiry's state asks for, with its per-email
+leases and marks. So a second run, a crash or a redelivered message never takes a
+step twice nor sends an email twice, and a step that was written but whose message
+never arrived is queued by the sweep (the write puts the inquiry back on its list).
+
+A run reads only what is due (a sparse index ordered by due time), at most MAX_PER_RUN
+inquiries, and takes every step that is due for each of them, in order. A step that
+fails for an unforeseen reason is tried again in later runs, MAX_STEP_TRIES times in
+all, then set aside with an ALARM: it neither blocks the others nor circles forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from chalicelib.core.local_time import flensburg_time
+from chalicelib.core.ports import (
+    Clock,
+    ClockMove,
+    DeliveryQueue,
+    InquiryStore,
+    QueueUnavailable,
+    StoreUnavailable,
+)
+from chalicelib.core.records import Escalation, InquiryRecord, Recipient, Step
+from chalicelib.core.routing import Contact, RoutingConfig
+from chalicelib.core.telemetry import Event, emit
+from chalicelib.core.working_days import add_working_days
+
+# Inquiries one run looks at, at most: a run every 15 minutes handles 400 an hour,
+# far more than Flensburg sends, and stays within a few seconds of Lambda time.
+MAX_PER_RUN = 100
+# Failed tries of one step before the clock sets it aside and a person is told.
+MAX_STEP_TRIES = 5
+# A failed step is tried again this much later (the next run or the one after).
+RETRY_AFTER = timedelta(minutes=15)
+
+NEXT: dict[Step, Step | None] = {
+    Step.REMIND: Step.ESCALATE,
+    Step.ESCALATE: Step.ESCALATE_AGAIN,
+    Step.ESCALATE_AGAIN: None,
+}
+
+
+def step_days(record: InquiryRecord, step: Step) -> int:
+    """Working days from receipt until the step is due."""
+    match step:
+        case Step.REMIND:
+            return record.remind_after_days
+        case Step.ESCALATE:
+            return record.response_days
+        case Step.ESCALATE_AGAIN:
+            return record.response_days + 1
+
+
+def deadline(record: InquiryRecord, step: Step) -> datetime:
+    return add_working_days(record.received_at, step_days(record, step))
+
+
+def scheduled(record: InquiryRecord, step: Step | None) -> tuple[Step | None, datetime | None]:
+    """The step and its deadline; (None, None) if there is no step or the inquiry's
+    retention ends first (its data is erased before anybody could be told)."""
+    if step is None:
+        return None, None
+    at = deadline(record, step)
+    if at >= record.expires_at:
+        return None, None
+    return step, at
+
+
+def remind_after(remind_after_days: int, response_days: int) -> int:
+    """The working days until the reminder: 0 (none) unless it comes before the answer
+    is due."""
+    return remind_after_days if 0 < remind_after_days < response_days else 0
+
+
+def start_clock(record: InquiryRecord, remind_after_days: int) -> InquiryRecord:
+    """A new inquiry with its first step and deadline, as the intake stores it."""
+    record = replace(record, remind_after_days=remind_after(remind_after_days,
+                                                            record.response_days))
+    first = Step.REMIND if record.remind_after_days else Step.ESCALATE
+    step, due_at = scheduled(record, first)
+    return replace(record, step=step, due_at=due_at)
+
+
+def had_it(record: InquiryRecord, contact: Contact) -> bool:
+    """Whether the contact already received this inquiry (as its holder or as a copy)."""
+    holders = record.holders()
+    addresses = {h.email.lower() for h in holders} | {a.lower() for a in record.recipient.cc}
+    return (contact.key in {h.contact_key for h in holders}
+            or contact.email.lower() in addresses)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A log line about a step, written once the step is: a lost race tells nothing."""
+
+    event: Event
+    message: str
+    args: tuple[object, ...]
+    reference: str
+    details: dict[str, str | int] = field(default_factory=dict)
+
+    def emit(self) -> None:
+        emit(self.event, self.message, *self.args, reference=self.reference, **self.details)
+
+
+@dataclass
+class EscalationClock:
+    """One run of the clock: every step that is due, for at most MAX_PER_RUN inquiries."""
+
+    store: InquiryStore
+    queue: DeliveryQueue
+    current_routing: Callable[[], RoutingConfig]  # read per run: admins change it live
+    clock: Clock
+    max_per_run: int = MAX_PER_RUN
+
+    def run(self) -> int:
+        """Take every due step; how many steps were taken.
+
+        StoreUnavailable propagates: the run fails (Lambda's errors alarm) and the next
+        run finds the same inquiries due, since nothing is taken off the index before
+        its step is written.
+        """
+        now = self.clock()
+        routing = self.current_routing()
+        due = self.store.due(now, self.max_per_run)
+        if len(due) == self.max_per_run:
+            emit(Event.CLOCK_BEHIND, "more than %d inquiries are due: the next run goes on",
+                 self.max_per_run, count=self.max_per_run)
+        taken = 0
+        for reference in due:
+            try:
+                taken += self._advance(reference, now, routing)
+            except StoreUnavailable:
+                raise
+            except Exception as error:  # one inquiry's fault must not stop the others
+                self._failed(reference, now, error)
+        if taken:
+            emit(Event.CLOCK_RAN, "the clock took %d steps for %d due inquiries", taken,
+                 len(due), count=taken)
+        return taken
+
+    def _advance(self, reference: str, now: datetime, routing: RoutingConfig) -> int:
+        record = self.store.get(reference, now)
+        if record is None:
+            # Past its retention: the table's TTL removes it, and its index entry with it.
+            emit(Event.CLOCK_INQUIRY_GONE, "inquiry %s is gone: no step for it", reference,
+                 reference=reference)
+            return 0
+        taken = 0
+        asked_for_emails = False
+        for _ in range(2 * len(Step)):  # every step once, and a lost race or two
+            step = record.step
+            if (step is None or record.due_at is None or record.due_at > now
+                    or record.claim is not None):
+                break
+            decided = deadline(record, step) <= now
+            if decided:
+                move, said = self._decide(record, step, routing, now)
+            else:
+                # Looked at before its deadline (a due time that an older schedule wrote):
+                # only the time to look again changes.
+                move, said = ClockMove(step, deadline(record, step),
+                                       tries=record.step_tries), None
+            if not self.store.move_clock(reference, step, move, now):
+                # Another run took this step first, or somebody claimed the inquiry.
+                fresh = self.store.get(reference, now)
+                if fresh is None or fresh == record:
+                    break
+                record = fresh
+                continue
+            if said is not None:  # only what was written is told, once
+                said.emit()
+            # Statistics (a later issue) count each step here: by month, topic, language.
+            record = _moved(record, move, now)
+            taken += decided
+            asked_for_emails |= move.asks_for_emails
+        if asked_for_emails:
+            try:
+                self.queue.send(reference)
+            except QueueUnavailable:
+                # Written is decided: the sweep queues it after its grace period.
+                emit(Event.CLOCK_NOT_QUEUED, "inquiry %s: its emails are asked for but not "
+                     "queued; the sweep will queue them", reference, reference=reference)
+        return taken
+
+    def _decide(
+        self, record: InquiryRecord, step: Step, routing: RoutingConfig, now: datetime
+    ) -> tuple[ClockMove, Said]:
+        """The move for a step that is due, and what to log once it is written."""
+        reference = record.reference
+        following, following_at = scheduled(record, NEXT[step])
+        if step is Step.REMIND:
+            if following_at is not None and following_at <= now:
+                return ClockMove(following, following_at), Said(
+                    Event.REMINDER_OVERTAKEN, "inquiry %s: reminder overtaken by its "
+                    "escalation, not sent", (reference,), reference)
+            return ClockMove(following, following_at, remind=True), Said(
+                Event.REMINDER_ASKED, "inquiry %s: unclaimed, its contact is reminded",
+                (reference,), reference, {"contact": record.recipient.contact_key})
+        target, why_not = self._target(record, step, routing, now)
+        if target is None:
+            details: dict[str, str | int] = {"step": step, "outcome": why_not}
+            if NEXT[step] is None:
+                said = Said(Event.NOBODY_LEFT, "inquiry %s: unclaimed after %d working days "
+                            "and nobody left to escalate it to (%s)",
+                            (reference, step_days(record, step), why_not), reference, details)
+            else:
+                said = Said(Event.ESCALATION_SKIPPED, "inquiry %s: %s skipped (%s)",
+                            (reference, step, why_not), reference, details)
+            return ClockMove(following, following_at), said
+        escalation = Escalation(
+            step=step, to=target, previous=record.holder, at=now,
+            not_claimed_by=tuple(holder.name for holder in record.holders()),
+            working_days=step_days(record, step),
+            topic_label=_topic_label(record, routing, target.staff_language),
+        )
+        return ClockMove(following, following_at, escalation=escalation), Said(
+            Event.INQUIRY_ESCALATED, "inquiry %s: unclaimed after %d working days, "
+            "escalated to %s", (reference, escalation.working_days, target.contact_key),
+            reference, {"step": step, "contact": target.contact_key})
+
+    def _target(
+        self, record: InquiryRecord, step: Step, routing: RoutingConfig, now: datetime
+    ) -> tuple[Recipient | None, str]:
+        """Who the escalation goes to, from today's routing; else None and why not."""
+        if step is Step.ESCALATE:
+            topic = routing.topics.get(record.inquiry.topic) or routing.topics[
+                routing.fallback_topic]
+            candidate, role = topic.deputy, f"the deputy of {topic.key}"
+        else:
+            candidate, role = routing.escalation_contact, "the escalation contact"
+        if candidate is None:
+            return None, f"there is no {role}"
+        if had_it(record, candidate):
+            return None, f"{role}, {candidate.key}, had it already"
+        day = flensburg_time(now).date()
+        if routing.is_absent(candidate, day):
+            return None, f"{role}, {candidate.key}, is absent on {day.isoformat()}"
+        return Recipient(contact_key=candidate.key, name=candidate.name, email=candidate.email,
+                         organisation=candidate.organisation.name,
+                         staff_language=candidate.staff_language), ""
+
+    def _failed(self, reference: str, now: datetime, error: Exception) -> None:
+        """Count a failed try of the inquiry's step: later again, or set aside."""
+        record = self.store.get(reference, now)
+        if record is None or record.step is None:
+            return
+        tries = record.step_tries + 1
+        if tries >= MAX_STEP_TRIES:
+            self.store.move_clock(reference, record.step,
+                                  ClockMove(record.step, None, tries=tries), now)
+            emit(Event.CLOCK_GAVE_UP, "inquiry %s: step %s failed %d times (%s); set aside, "
+                 "a person must look at it", reference, record.step, tries,
+                 type(error).__name__, reference=reference, step=record.step,
+                 outcome=type(error).__name__)
+            return
+        self.store.move_clock(reference, record.step,
+                              ClockMove(record.step, now + RETRY_AFTER, tries=tries), now)
+        emit(Event.CLOCK_STEP_FAILED, "inquiry %s: step %s failed (%s), tried again later",
+             reference, record.step, type(error).__name__, reference=reference,
+             step=record.step, outcome=type(error).__name__)
+
+
+def _moved(record: InquiryRecord, move: ClockMove, now: datetime) -> InquiryRecord:
+    """The record as the store holds it after the move."""
+    return replace(
+        record, step=move.step, due_at=move.due_at, step_tries=move.tries,
+        reminded_at=now if move.remind else record.reminded_at,
+        escalations=(*record.escalations, move.escalation) if move.escalation
+        else record.escalations,
+        steps_taken=record.steps_taken + (1 if move.asks_for_emails else 0),
+    )
+
+
+def _topic_label(record: InquiryRecord, routing: RoutingConfig, language: str) -> str:
+    topic = routing.topics.get(record.inquiry.topic)
+    if topic is not None and language in topic.labels:
+        return topic.label(language)
+    return record.topic_labels.get(language) or next(iter(record.topic_labels.values()))

@@ -1,0 +1,40 @@
+"""Claim links and the clock's state for tests of the emails: the links a unit test's
+emails carry, and a record as the clock leaves it after every step it can take."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from chalicelib.core.claims import ClaimLinks, ClaimTokens
+from chalicelib.core.records import Escalation, InquiryRecord, Recipient, Step
+
+CLAIM_KEY = b"a key for claim links in tests"
+BASE_URL = "https://wegweiser.example/api/"
+LINKS = ClaimLinks(ClaimTokens(CLAIM_KEY), BASE_URL)
+
+DEPUTY = Recipient(contact_key="deputy", name="Dora Deputy", email="deputy@example.org",
+                   organisation="Stadt Flensburg, Amt für Integration", staff_language="de")
+LEAD = Recipient(contact_key="lead", name="Lea Lead", email="lead@example.org",
+                 organisation="Integration in Flensburg e.V.", staff_language="de")
+
+
+def with_every_email(
+    record: InquiryRecord, deputy: Recipient = DEPUTY, lead: Recipient = LEAD
+) -> InquiryRecord:
+    """The record reminded and escalated twice, so that it asks for every kind of email
+    (the new holders in the first contact's staff language)."""
+    staff = record.recipient.staff_language
+    deputy = replace(deputy, staff_language=staff)
+    lead = replace(lead, staff_language=staff)
+    label = record.topic_labels.get(staff, "")
+    first = Escalation(Step.ESCALATE, to=deputy, previous=record.recipient,
+                       at=record.received_at + timedelta(days=7),
+                       not_claimed_by=(record.recipient.name,),
+                       working_days=record.response_days, topic_label=label)
+    second = Escalation(Step.ESCALATE_AGAIN, to=lead, previous=deputy,
+                        at=record.received_at + timedelta(days=8),
+                        not_claimed_by=(record.recipient.name, deputy.name),
+                        working_days=record.response_days + 1, topic_label=label)
+    return replace(record, reminded_at=record.received_at + timedelta(days=1),
+                   escalations=(first, second))
