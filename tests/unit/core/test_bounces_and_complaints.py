@@ -37,11 +37,6 @@ def complaint(*addresses: str) -> str:
         "complainedRecipients": [{"emailAddress": a} for a in addresses]}})
 
 
-@pytest.fixture
-def counter() -> InMemoryCounter:
-    return InMemoryCounter()
-
-
 def record(counter: InMemoryCounter, *messages: str) -> int:
     return record_all(messages, FeedbackRecorder(counter, SECRET), bundled_routing(), NOW)
 

@@ -46,21 +46,6 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def store() -> InMemoryInquiryStore:
-    return InMemoryInquiryStore()
-
-
-@pytest.fixture
-def mailer() -> RecordingMailer:
-    return RecordingMailer()
-
-
-@pytest.fixture
-def counter() -> InMemoryCounter:
-    return InMemoryCounter()
-
-
-@pytest.fixture
 def delivery(
     store: InMemoryInquiryStore, mailer: RecordingMailer, counter: InMemoryCounter,
     clock: MovableClock,

@@ -50,21 +50,6 @@ def tokens() -> FormTokens:
 
 
 @pytest.fixture
-def store() -> InMemoryInquiryStore:
-    return InMemoryInquiryStore()
-
-
-@pytest.fixture
-def queue() -> RecordingQueue:
-    return RecordingQueue()
-
-
-@pytest.fixture
-def counter() -> InMemoryCounter:
-    return InMemoryCounter()
-
-
-@pytest.fixture
 def intake(
     clock: MovableClock, tokens: FormTokens, store: InMemoryInquiryStore,
     queue: RecordingQueue, counter: InMemoryCounter,

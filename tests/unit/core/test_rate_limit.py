@@ -17,11 +17,6 @@ TEN = datetime(2025, 2, 23, 10, 0, tzinfo=UTC)
 HOUR = int(TEN.timestamp()) // 3600
 
 
-@pytest.fixture
-def counter() -> InMemoryCounter:
-    return InMemoryCounter()
-
-
 def limit(counter: InMemoryCounter, per_hour: int = 3) -> RateLimit:
     return RateLimit(counter=counter, secret=SECRET, per_hour=per_hour)
 

@@ -37,16 +37,6 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def store() -> InMemoryInquiryStore:
-    return InMemoryInquiryStore()
-
-
-@pytest.fixture
-def queue() -> RecordingQueue:
-    return RecordingQueue()
-
-
-@pytest.fixture
 def sweep(store: InMemoryInquiryStore, queue: RecordingQueue, clock: MovableClock) -> Sweep:
     return Sweep(store=store, queue=queue, clock=clock, grace=GRACE)
 
