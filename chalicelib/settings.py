@@ -49,6 +49,9 @@ class Settings:
     # The public address of the API root (ending in "/"), for the links in emails; the
     # delivery worker needs it, the pages use relative links.
     public_url: str = ""
+    # The dev stack's moved clock (chalicelib/dev_clock.py): a file with its offset.
+    # Only beside an emulator; never set in a deployed stage.
+    dev_clock_file: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,6 +65,10 @@ class Settings:
             # The dev stage holds the real contact addresses in its routing; it must
             # only ever talk to the emulator, never send real mail.
             raise SettingsError("the dev stage talks only to an emulator: set AWS_ENDPOINT_URL")
+        dev_clock_file = env.get("DEV_CLOCK_FILE") or None
+        if dev_clock_file is not None and not env.get("AWS_ENDPOINT_URL"):
+            raise SettingsError("DEV_CLOCK_FILE moves the clock of an emulated stack only: "
+                                "it needs AWS_ENDPOINT_URL")
         routing_source = env.get("ROUTING_SOURCE") or None
         if routing_source is not None:
             from chalicelib.core.remote_routing import parse_location
@@ -88,6 +95,7 @@ class Settings:
                 routing_cache_seconds=_seconds(env, "ROUTING_CACHE_SECONDS", 300),
                 contact_domains=parse_contact_domains(env.get("CONTACT_DOMAINS", "")),
                 public_url=_url(env.get("PUBLIC_URL", "")),
+                dev_clock_file=dev_clock_file,
             )
         except (KeyError, ValueError) as error:
             raise SettingsError(f"unusable setting: {error}") from error

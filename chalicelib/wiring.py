@@ -234,7 +234,13 @@ def services() -> Services:
     """The services app.py's handlers use: built from the environment on first use."""
     global _serving
     if _serving is None:
-        _serving = Services(Settings.from_environ())
+        settings = Settings.from_environ()
+        clock: Clock = utc_now
+        if settings.dev_clock_file is not None:
+            from chalicelib.dev_clock import DevClock
+
+            clock = DevClock(settings.dev_clock_file)
+        _serving = Services(settings, clock=clock)
     return _serving
 
 

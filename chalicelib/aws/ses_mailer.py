@@ -7,6 +7,7 @@ without knowing SES codes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from email.message import Message
 from typing import TYPE_CHECKING
 
@@ -33,13 +34,16 @@ class SESMailer:
         self._client = client
         self._configuration_set = configuration_set
 
-    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = ()) -> str:
-        """Send a complete MIME message to `to` (and `cc`); the SES message id."""
+    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = (),
+             tags: Mapping[str, str] | None = None) -> str:
+        """Send a complete MIME message to `to` (and `cc`); the SES message id. The tags
+        are SES EmailTags: SES v2 event publishing returns them with each bounce."""
         extra = {"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}
         try:
             answer = self._client.send_email(
                 Destination={"ToAddresses": [to], "CcAddresses": list(cc)},
                 Content={"Raw": {"Data": wire_bytes(message)}},
+                EmailTags=[{"Name": name, "Value": value} for name, value in (tags or {}).items()],
                 **extra,  # type: ignore[arg-type]
             )
         except ClientError as error:

@@ -59,7 +59,8 @@ class Delivery:
                 continue
             outgoing = build_email(kind, record, self.sender, self.links)
             try:
-                message_id = self.mailer.send(outgoing.message, to=outgoing.to, cc=outgoing.cc)
+                message_id = self.mailer.send(outgoing.message, to=outgoing.to, cc=outgoing.cc,
+                                              tags={"reference": reference, "kind": kind})
             except SendError as error:
                 if not error.retry_can_help:
                     # Sending it again cannot succeed: record why, tell a person now,

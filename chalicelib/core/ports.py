@@ -140,8 +140,11 @@ class DeliveryQueue(Protocol):
 
 
 class Mailer(Protocol):
-    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = ()) -> str:
-        """Send a complete MIME message; the mail service's message id, or a SendError."""
+    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = (),
+             tags: Mapping[str, str] | None = None) -> str:
+        """Send a complete MIME message; the mail service's message id, or a SendError.
+        `tags` (the inquiry's reference and the email's kind) come back with the mail
+        service's bounce and complaint reports, so feedback finds its inquiry."""
 
 
 class Counter(Protocol):

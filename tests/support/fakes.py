@@ -268,6 +268,7 @@ class SentMessage:
     to: str
     cc: tuple[str, ...]
     message_id: str
+    tags: Mapping[str, str] = field(default_factory=dict)  # the SES EmailTags
 
     @property
     def subject(self) -> str:
@@ -291,14 +292,15 @@ class RecordingMailer:
         """Add faults to the end of the plan."""
         self.faults.extend(faults)
 
-    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = ()) -> str:
+    def send(self, message: Message, *, to: str, cc: tuple[str, ...] = (),
+             tags: Mapping[str, str] | None = None) -> str:
         """Send, or raise the next planned SendError; the new message id."""
         self.attempts.append(to)
         fault = self.faults.pop(0) if self.faults else None
         if fault is not None:
             raise fault
         message_id = f"fake-message-{next(self._ids)}"
-        self.sent.append(SentMessage(message, to, tuple(cc), message_id))
+        self.sent.append(SentMessage(message, to, tuple(cc), message_id, dict(tags or {})))
         return message_id
 
     @property
