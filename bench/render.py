@@ -25,6 +25,9 @@ from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
 from chalicelib.core.references import new_reference
 from chalicelib.core.routing_file import bundled_routing
 
+# When the emails are built: their Date header.
+SENT_AT = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
@@ -70,7 +73,7 @@ class CapturingSES:
 def both_emails(record: InquiryRecord, mailer: SESMailer) -> None:
     """Build the inquiry's two emails and have the mailer serialise and "send" them."""
     for kind in (EmailKind.STAFF, EmailKind.RESIDENT):
-        outgoing = build_email(kind, record, SENDER, LINKS)
+        outgoing = build_email(kind, record, SENDER, LINKS, now=SENT_AT)
         mailer.send(outgoing.message, to=outgoing.to, cc=outgoing.cc)
 
 

@@ -43,6 +43,7 @@ class Side:
 
     def expect_one_post(self) -> None:
         self.dynamodb.add_response("update_item", RATE_LIMIT_ANSWER)
+        self.dynamodb.add_response("get_item", {})  # no contact's address bounced
         self.dynamodb.add_response("put_item", {})
         if not self.knows_queue_url:  # looked up once per process, then cached
             self.sqs.add_response("get_queue_url", {"QueueUrl": QUEUE_URL})

@@ -34,7 +34,14 @@ if TYPE_CHECKING:
     from chalicelib.core.delivery import Delivery
     from chalicelib.core.escalation import EscalationClock
     from chalicelib.core.intake import InquiryIntake
-    from chalicelib.core.ports import Clock, Counter, DeliveryQueue, InquiryStore, Mailer
+    from chalicelib.core.ports import (
+        Clock,
+        Counter,
+        DeliveryQueue,
+        InquiryStore,
+        Mailer,
+        UnreachableContacts,
+    )
     from chalicelib.core.remote_routing import RemoteRouting
     from chalicelib.core.ses_feedback import FeedbackRecorder
     from chalicelib.core.sweep import Sweep
@@ -57,11 +64,13 @@ class Services:
         queue: DeliveryQueue | None = None,
         mailer: Mailer | None = None,
         counter: Counter | None = None,
+        unreachable: UnreachableContacts | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self._routing = routing
-        self._given = {"store": store, "queue": queue, "mailer": mailer, "counter": counter}
+        self._given = {"store": store, "queue": queue, "mailer": mailer, "counter": counter,
+                       "unreachable": unreachable}
 
     def routing(self) -> RoutingConfig:
         """The routing to serve now: given, bundled, or the stage's ROUTING_SOURCE (cached)."""
@@ -146,6 +155,15 @@ class Services:
         return DynamoDBCounter(clients.dynamodb(), self.settings.table_name)
 
     @functools.cached_property
+    def unreachable(self) -> UnreachableContacts:
+        if (given := self._given["unreachable"]) is not None:
+            return given  # type: ignore[return-value]
+        from chalicelib.aws import clients
+        from chalicelib.aws.unreachable_contacts import DynamoDBUnreachableContacts
+
+        return DynamoDBUnreachableContacts(clients.dynamodb(), self.settings.table_name)
+
+    @functools.cached_property
     def remote_routing(self) -> RemoteRouting:
         from chalicelib.aws import clients
         from chalicelib.aws.routing_fetch import s3_text, ssm_text
@@ -182,7 +200,7 @@ class Services:
                                self.settings.rate_limit_per_hour)
         return InquiryIntake(current_routing=self.routing, tokens=self.tokens, store=self.store,
                              queue=self.queue, rate_limit=rate_limit, clock=self.clock,
-                             languages=form_languages())
+                             languages=form_languages(), unreachable=self.unreachable)
 
     @functools.cached_property
     def delivery(self) -> Delivery:
@@ -211,7 +229,8 @@ class Services:
         from chalicelib.core.escalation import EscalationClock
 
         return EscalationClock(store=self.store, queue=self.queue,
-                               current_routing=self.routing, clock=self.clock)
+                               current_routing=self.routing, clock=self.clock,
+                               unreachable=self.unreachable)
 
     @functools.cached_property
     def sweep(self) -> Sweep:
@@ -224,7 +243,9 @@ class Services:
     def feedback(self) -> FeedbackRecorder:
         from chalicelib.core.ses_feedback import FeedbackRecorder
 
-        return FeedbackRecorder(self.counter, self.hash_key)
+        return FeedbackRecorder(self.counter, self.hash_key, store=self.store, queue=self.queue,
+                                unreachable=self.unreachable,
+                                fail_over=self.escalation.fail_over)
 
 
 _serving: Services | None = None

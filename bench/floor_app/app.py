@@ -6,8 +6,9 @@ same names, and makes the same AWS calls with the same kind of arguments, but
 nothing else: no templates, no translations, no routing config, no checks.
 
   GET /              a fixed page, no AWS
-  POST /inquiries    parse the JSON; DynamoDB update_item (the rate limit), put_item
-                     (conditional); SQS get_queue_url (once per process), send_message
+  POST /inquiries    parse the JSON; DynamoDB update_item (the rate limit), get_item (the
+                     contacts whose address bounced), put_item (conditional); SQS
+                     get_queue_url (once per process), send_message
   deliver_inquiries  per message: get_item; the confirmation decision: get_item (the
                      address's bounce/complaint counts), update_item (its confirmations
                      today), update_item (the decision on the inquiry); per email:
@@ -103,6 +104,7 @@ def submit_inquiry() -> Response:
         ExpressionAttributeValues={":one": {"N": "1"}, ":end": {"N": str(window_end)}},
         ReturnValues="UPDATED_NEW",
     )
+    dynamodb().get_item(TableName=table(), Key={"pk": {"S": "contacts#unreachable"}})
     reference = uuid.uuid4().hex[:12]
     item: dict[str, AttributeValueTypeDef] = {
         name: {"S": str(fields.get(name, ""))} for name in FIELDS

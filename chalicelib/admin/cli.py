@@ -8,8 +8,11 @@ core/routing.py. This tool answers both in plain English, with line numbers:
 
     wegweiser check [FILE]                      is the file right? every problem, with its line
     wegweiser check --release                   ... and no placeholder left? (the go-live gate)
-    wegweiser route --topic T --language L      who receives it, and why
-    wegweiser table                             who receives what, topic by language
+    wegweiser route --topic T --language L      who receives it, and why; if nobody
+                                                claims it, the deadlines and the
+                                                escalation path, with skipped steps
+    wegweiser table                             who receives what, topic by language;
+                                                each topic's deadlines and escalation path
 
 `make package` runs `wegweiser check` first, so a broken file is never packaged.
 It uses only the standard library and the project's own modules: nothing to set up
@@ -26,11 +29,14 @@ import difflib
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
+from chalicelib.core.escalation_path import EscalationPath, PlannedStep, Skip, plan_escalation
 from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.records import Step
 from chalicelib.core.routing import RoutingConfig, route_inquiry
 from chalicelib.core.routing_file import (
     BUNDLED_ROUTING_FILE,
@@ -39,6 +45,7 @@ from chalicelib.core.routing_file import (
     load_routing,
     parse_contact_domains,
 )
+from chalicelib.core.working_days import is_working_day, next_working_day
 
 OK = 0
 BROKEN = 1
@@ -48,6 +55,11 @@ USAGE = 2
 CHALICE_CONFIG = BUNDLED_ROUTING_FILE.parents[1] / ".chalice" / "config.json"
 
 MARK = "*"
+# A cell of the escalation table that is not the same in every language.
+VARIES = "+"
+# The escalation path is planned for an inquiry received at this time of the day asked.
+RECEIVED_AT = time(9, 0)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
 
     route_parser = commands.add_parser(
         "route", help="who receives an inquiry about a topic in a language, and why",
-        description="Show who receives an inquiry and the rules that decided it.")
+        description="Show who receives an inquiry and the rules that decided it, and, if "
+                    "nobody claims it, each deadline and whom it reaches (for an inquiry "
+                    "received at 09:00 Flensburg time).")
     route_parser.add_argument("--topic", required=True, help="a topic key, such as health")
     route_parser.add_argument("--language", required=True,
                               help="the resident's language: " + ", ".join(LANGUAGES))
@@ -101,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
 
     table_parser = commands.add_parser(
         "table", help="who receives what on a day: every topic in every language",
-        description="Print a table: for each topic and language, who receives the inquiry.")
+        description="Print a table: for each topic and language, who receives the inquiry; "
+                    "then, for each topic, the deadlines and the escalation path.")
     _add_day_and_file(table_parser)
     return parser
 
@@ -162,7 +177,8 @@ def check(
 
 
 def route(path: Path, topic: str, language: str, on: date) -> int:
-    """`wegweiser route`: the contact chosen for one inquiry, and the reasons."""
+    """`wegweiser route`: the contact chosen for one inquiry, its escalation path if
+    nobody claims it, and the reasons for the contact."""
     if language not in LANGUAGES:
         _unknown_language(language)
         return USAGE
@@ -204,11 +220,14 @@ def route(path: Path, topic: str, language: str, on: date) -> int:
     if topic not in config.topics:
         print()
         print("The topics of this file: " + ", ".join(config.topics))
+    print()
+    _print_path(plan_escalation(config, topic, language, _received_on(on)))
     return OK
 
 
 def table(path: Path, on: date) -> int:
-    """`wegweiser table`: topic × language, the contact key chosen in each cell."""
+    """`wegweiser table`: topic × language, the contact key chosen in each cell; then
+    each topic's deadlines and escalation path."""
     loaded = _load(path, sys.stderr)
     if not isinstance(loaded, RoutingConfig):
         return loaded
@@ -225,18 +244,9 @@ def table(path: Path, on: date) -> int:
                 marked = True
             row.append(chosen)
         rows.append(row)
-    header = ["topic", *languages]
-    widths = [max(len(row[n]) for row in [header, *rows]) for n in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
-
     print(f"Who receives an inquiry on {on.isoformat()} ({_shown(path)}):")
     print()
-    print(line(header).rstrip())
-    print(line(["-" * width for width in widths]))
-    for row in rows:
-        print(line(row).rstrip())
+    _print_table(["topic", *languages], rows)
     print()
     if marked:
         print(f"{MARK} not the topic's first contact: the first one is absent that day, or "
@@ -252,7 +262,119 @@ def table(path: Path, on: date) -> int:
             for a in away))
     else:
         print(f"Nobody is absent on {on.isoformat()}.")
+    print()
+    _print_path_table(config, on)
     return OK
+
+
+# ------------------------------------------------------------ the escalation path
+
+
+def _print_path(path: EscalationPath) -> None:
+    """`route`'s deadlines and escalation path, step by step, with the skipped ones."""
+    print(f"If nobody claims it (received {_when(path.received_at)}, Flensburg time):")
+    received = path.received_at.date()
+    if not is_working_day(received):
+        start = next_working_day(received)
+        print(f"  ({WEEKDAYS[received.weekday()]} {received.isoformat()} is not a working "
+              f"day: the working days count from {WEEKDAYS[start.weekday()]} "
+              f"{start.isoformat()} 00:00.)")
+    if path.no_reminder:
+        print(f"  - {path.no_reminder}")
+    for step in path.steps:
+        print(f"  - {_when(step.at)}  {_step_words(step)}")
+    retention = (f"{_when(path.retention_ends)} "
+                 f"({_count(path.decision.topic.retention_days, 'day')})")
+    if path.nobody_left:
+        print("  Nobody is left after that: an ALARM in the log.")
+    elif path.steps[-1].skip is Skip.AFTER_RETENTION:
+        print(f"  The retention ends {retention}: the inquiry is deleted first.")
+    else:
+        print(f"  No further step: {path.last_holder.key} has it until the retention ends "
+              f"{retention}.")
+
+
+def _step_words(step: PlannedStep) -> str:
+    if step.target is None:
+        return step.why
+    after = f"(after {_count(step.working_days, 'working day')})"
+    if step.step is Step.REMIND:
+        return f"reminder to {step.target.key} {after}"
+    return f"escalated to {step.role}, {step.target.key} {after}"
+
+
+def _print_path_table(config: RoutingConfig, on: date) -> None:
+    """`table`'s second table: per topic, the deadlines and whom each step reaches."""
+    received = _received_on(on)
+    languages = list(LANGUAGES)
+    rows: list[list[str]] = []
+    varies = False
+    for topic in config.topics.values():
+        paths = [plan_escalation(config, topic.key, language, received)
+                 for language in languages]
+        cells = [_path_cells(path) for path in paths]
+        row = list(cells[0])
+        for n, cell in enumerate(row):
+            if any(other[n] != cell for other in cells[1:]):
+                row[n] = cell + VARIES
+                varies = True
+        days = ", ".join(str(step.working_days) for step in paths[0].steps)
+        rows.append([f"—, {days}" if paths[0].no_reminder else days, topic.key, *row])
+    print(f"If nobody claims an inquiry received {_when(received)} (Flensburg time):")
+    print()
+    _print_table(["days", "topic", "reminder", "deputy", "escalation contact"], rows)
+    print()
+    print("days: working days after receipt until the reminder, the deputy and the "
+          "escalation contact.")
+    shown = {cell.rstrip(VARIES) for row in rows for cell in row[2:]}
+    if "—" in shown:
+        print("— no reminder: the topic's response_days are not above remind_after_days.")
+    if any(cell.startswith("skipped") for cell in shown):
+        print("skipped: the contact had it already, is absent that day, or there is none. "
+              "When the\n  escalation contact is skipped, nobody is left: an ALARM in the log.")
+    if "after retention" in shown:
+        print("after retention: the inquiry is deleted before the step is due.")
+    if varies:
+        print(f"{VARIES} for an inquiry in {languages[0]}; in another language the first "
+              "contact, and so the path, differs.")
+    print("`wegweiser route --topic T --language L --on DAY` shows the dates and why.")
+
+
+def _path_cells(path: EscalationPath) -> tuple[str, str, str]:
+    """The reminder, the deputy and the escalation contact, each in a cell."""
+    cells = {step.step: _cell(step) for step in path.steps}
+    return (cells.get(Step.REMIND, "—"), cells[Step.ESCALATE], cells[Step.ESCALATE_AGAIN])
+
+
+def _cell(step: PlannedStep) -> str:
+    if step.target is not None:
+        return step.target.key
+    if step.skip is Skip.AFTER_RETENTION:
+        return "after retention"
+    return f"skipped ({step.skip})"
+
+
+def _received_on(day: date) -> datetime:
+    """An inquiry received on `day` at RECEIVED_AT, Flensburg time."""
+    return datetime.combine(day, RECEIVED_AT, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def _when(moment: datetime) -> str:
+    """A moment as `Tue 2026-12-01 09:00`, in its own time zone (Flensburg's here)."""
+    return f"{WEEKDAYS[moment.weekday()]} {moment:%Y-%m-%d %H:%M}"
+
+
+def _print_table(header: list[str], rows: list[list[str]]) -> None:
+    """Columns lined up, two spaces apart, under a rule of dashes."""
+    widths = [max(len(row[n]) for row in [header, *rows]) for n in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+
+    print(line(header).rstrip())
+    print(line(["-" * width for width in widths]))
+    for row in rows:
+        print(line(row).rstrip())
 
 
 # ------------------------------------------------------------------------- helpers

@@ -27,6 +27,7 @@ from chalicelib.core.records import (
     Confirmation,
     EmailKind,
     Escalation,
+    EscalationReason,
     InquiryRecord,
     Recipient,
     Step,
@@ -278,12 +279,21 @@ class DynamoDBInquiryStore:
             )
         return [item["pk"]["S"].removeprefix(INQUIRY_PREFIX) for item in answer["Items"]]
 
-    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
-        """One step of the clock, conditional on the step it expects and on no claim."""
+    def move_clock(
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+    ) -> bool:
+        """One step of the clock, conditional on the step it expects, on no claim and on
+        no escalation of the same step."""
         sets: list[str] = []
         removes: list[str] = []
         names = dict(CLOCK_NAMES)
-        values: dict[str, AttributeValueTypeDef] = {":expected": {"S": expected}}
+        values: dict[str, AttributeValueTypeDef] = {}
+        conditions = ["attribute_exists(pk)", "attribute_not_exists(#claimed_at)"]
+        if expected is None:
+            conditions.append("attribute_not_exists(#step)")
+        else:
+            conditions.append("#step = :expected")
+            values[":expected"] = {"S": expected}
         if move.step is not None:
             sets.append("#step = :step")
             values[":step"] = {"S": move.step}
@@ -303,6 +313,7 @@ class DynamoDBInquiryStore:
             sets.append("reminded_at = :now")
         if move.escalation is not None:
             names["#escalation"] = ESCALATION_ATTRIBUTES[move.escalation.step]
+            conditions.append("attribute_not_exists(#escalation)")
             sets.append("#escalation = :escalation")
             values[":escalation"] = {"S": json.dumps(_escalation_json(move.escalation),
                                                      ensure_ascii=False)}
@@ -324,10 +335,30 @@ class DynamoDBInquiryStore:
                     TableName=self._table,
                     Key=_key(reference),
                     UpdateExpression=expression.strip(),
-                    ConditionExpression=("attribute_exists(pk) AND #step = :expected"
-                                         " AND attribute_not_exists(#claimed_at)"),
+                    ConditionExpression=" AND ".join(conditions),
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,
+                )
+        except _ConditionFailed:
+            return False
+        return True
+
+    def note_resident_bounce(self, reference: str, now: datetime) -> bool:
+        """Once: the note it asks for puts the inquiry back on the sweep's list."""
+        try:
+            with _dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(reference),
+                    UpdateExpression=("SET resident_bounced_at = :now, #pending = :pending,"
+                                      " sweeps = :zero, swept_at = :now,"
+                                      " #steps = if_not_exists(#steps, :zero) + :one"),
+                    ConditionExpression=("attribute_exists(pk)"
+                                         " AND attribute_not_exists(resident_bounced_at)"),
+                    ExpressionAttributeNames={"#pending": "pending", "#steps": "steps_taken"},
+                    ExpressionAttributeValues={":now": {"S": now.isoformat()},
+                                               ":pending": {"S": PENDING},
+                                               ":zero": {"N": "0"}, ":one": {"N": "1"}},
                 )
         except _ConditionFailed:
             return False
@@ -462,6 +493,8 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
                           for name in ESCALATION_ATTRIBUTES.values() if name in item),
         claim=_claim_of(item),
         steps_taken=int(item["steps_taken"]["N"]) if "steps_taken" in item else 0,
+        resident_bounced_at=(datetime.fromisoformat(text("resident_bounced_at"))
+                             if "resident_bounced_at" in item else None),
     )
 
 
@@ -487,7 +520,8 @@ def _escalation_json(escalation: Escalation) -> dict[str, object]:
     return {"step": escalation.step, "to": _recipient_json(escalation.to),
             "previous": _recipient_json(escalation.previous),
             "at": escalation.at.isoformat(), "not_claimed_by": list(escalation.not_claimed_by),
-            "working_days": escalation.working_days, "topic_label": escalation.topic_label}
+            "working_days": escalation.working_days, "topic_label": escalation.topic_label,
+            "reason": escalation.reason}
 
 
 def _escalation_of(data: dict[str, Any]) -> Escalation:
@@ -495,7 +529,8 @@ def _escalation_of(data: dict[str, Any]) -> Escalation:
                       previous=_recipient_of(data["previous"]),
                       at=datetime.fromisoformat(data["at"]),
                       not_claimed_by=tuple(data["not_claimed_by"]),
-                      working_days=data["working_days"], topic_label=data["topic_label"])
+                      working_days=data["working_days"], topic_label=data["topic_label"],
+                      reason=EscalationReason(data.get("reason", EscalationReason.UNCLAIMED)))
 
 
 def _claim_of(item: dict[str, AttributeValueTypeDef]) -> Claim | None:

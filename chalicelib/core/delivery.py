@@ -57,7 +57,7 @@ class Delivery:
                 reference, kind, self.clock(), EMAIL_LEASE
             ):
                 continue
-            outgoing = build_email(kind, record, self.sender, self.links)
+            outgoing = build_email(kind, record, self.sender, self.links, now=self.clock())
             try:
                 message_id = self.mailer.send(outgoing.message, to=outgoing.to, cc=outgoing.cc,
                                               tags={"reference": reference, "kind": kind})

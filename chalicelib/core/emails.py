@@ -36,6 +36,7 @@ from chalicelib.core.records import (
     Confirmation,
     EmailKind,
     Escalation,
+    EscalationReason,
     InquiryRecord,
     Recipient,
 )
@@ -58,10 +59,19 @@ class OutgoingEmail:
 
 
 def build_email(
+    kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks, *,
+    now: datetime,
+) -> OutgoingEmail:
+    """The email of this kind for the inquiry as it stands, dated `now` (ValueError if
+    the inquiry's state does not ask for it: an escalation email without its escalation)."""
+    outgoing = _email_of_kind(kind, record, sender, links)
+    outgoing.message["Date"] = format_datetime(now.astimezone(UTC))
+    return outgoing
+
+
+def _email_of_kind(
     kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks
 ) -> OutgoingEmail:
-    """The email of this kind for the inquiry as it stands (ValueError if the
-    inquiry's state does not ask for it: an escalation email without its escalation)."""
     match kind:
         case EmailKind.STAFF:
             return _staff_email(kind, record, sender, links, record.recipient, None)
@@ -74,6 +84,8 @@ def build_email(
             return _staff_email(kind, record, sender, links, escalation.to, escalation)
         case EmailKind.MOVED | EmailKind.MOVED_AGAIN:
             return _moved_note(kind, record, sender, links, _escalation_of(kind, record))
+        case EmailKind.RESIDENT_UNREACHABLE:
+            return _resident_unreachable(record, sender, links)
 
 
 def _escalation_of(kind: EmailKind, record: InquiryRecord) -> Escalation:
@@ -131,7 +143,12 @@ def _staff_email(
 
 
 def _why_escalated(escalation: Escalation, staff: str) -> str:
-    """Why it came to this holder: „nicht übernommen von … innerhalb von … Arbeitstagen“."""
+    """Why it came to this holder: „nicht übernommen von … innerhalb von … Arbeitstagen“,
+    or the bounce of the previous holder's address."""
+    if escalation.reason is EscalationReason.BOUNCED:
+        return translate(staff, "Passed on to you: the email to %(name)s could not be "
+                         "delivered, their address does not accept mail.") % {
+            "name": escalation.previous.name}
     # Called as ngettext, so that Babel finds both forms for the catalogs.
     return catalog(staff).ngettext(
         "Escalated to you: not claimed by %(names)s within %(count)s working day.",
@@ -194,6 +211,32 @@ def _moved_note(
     )
     message["Auto-Submitted"] = "auto-generated"
     return OutgoingEmail(kind, holder.email, message)
+
+
+def _resident_unreachable(
+    record: InquiryRecord, sender: Sender, links: ClaimLinks
+) -> OutgoingEmail:
+    """To whoever answers the inquiry: the resident's confirmation bounced for good, so
+    a reply by email will not arrive either."""
+    holder = record.answering
+    staff = holder.staff_language
+    subject = translate(staff, "Inquiry %(reference)s: the resident's address does not "
+                        "accept mail") % {"reference": record.reference}
+    context = {
+        "record": record,
+        "topic_label": record.topic_label_for(holder),
+        "received_at": _received(record),
+        "claim_url": links.url(record, holder),
+        "claim_hint": False,
+        "claimed": record.claim is not None,
+    }
+    message = _message(
+        sender, to=_to(holder), subject=subject, language=staff,
+        text=render("email/resident_unreachable.txt", staff, subject=subject, **context),
+        html=render("email/resident_unreachable.html", staff, subject=subject, **context),
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    return OutgoingEmail(EmailKind.RESIDENT_UNREACHABLE, holder.email, message)
 
 
 def _withheld(confirmation: Confirmation | None, staff: str) -> str:
@@ -267,7 +310,6 @@ def _message(
     subject = _one_line(subject)
     # Non-ASCII subjects (an umlaut, Arabic) are encoded as RFC 2047 words.
     message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
-    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.email.rpartition("@")[2])
     message["Content-Language"] = language
     # Ask Exchange not to answer with out-of-office notes: they would reach the

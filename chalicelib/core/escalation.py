@@ -12,8 +12,14 @@ days from receipt (chalicelib/core/working_days.py):
    deputy, and a note to the contact that it moved;
 3. ESCALATE_AGAIN one working day later: to the routing's `escalation_contact`.
 
-A step whose target already had the inquiry (or is absent that day, or does not
-exist) is skipped; when the last step finds nobody, an ALARM. A claim stops it all.
+A step whose target already had the inquiry (or is absent that day, or its address
+bounced lately, or does not exist) is skipped; when the last step finds nobody, an
+ALARM. A claim stops it all.
+
+A permanent bounce of the holder's address does not wait for a deadline
+(`fail_over`, called by core/ses_feedback.py): the inquiry takes its next escalation
+step at once, to the next person the same rules allow, without a note to the mailbox
+that bounced. Later steps keep their deadlines.
 
 Each step is one conditional write on the inquiry (`InquiryStore.move_clock`: only if
 it still waits at that step, unclaimed), then the reference goes on the delivery queue;
@@ -30,7 +36,7 @@ all, then set aside with an ALARM: it neither blocks the others nor circles fore
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -38,15 +44,23 @@ from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.ports import (
     Clock,
     ClockMove,
+    CounterUnavailable,
     DeliveryQueue,
     InquiryStore,
     QueueUnavailable,
     StoreUnavailable,
+    UnreachableContacts,
 )
-from chalicelib.core.records import Escalation, InquiryRecord, Recipient, Step
+from chalicelib.core.records import (
+    Escalation,
+    EscalationReason,
+    InquiryRecord,
+    Recipient,
+    Step,
+)
 from chalicelib.core.routing import Contact, RoutingConfig
 from chalicelib.core.telemetry import Event, emit
-from chalicelib.core.working_days import add_working_days
+from chalicelib.core.working_days import add_working_days, working_days_between
 
 # Inquiries one run looks at, at most: a run every 15 minutes handles 400 an hour,
 # far more than Flensburg sends, and stays within a few seconds of Lambda time.
@@ -87,6 +101,20 @@ def scheduled(record: InquiryRecord, step: Step | None) -> tuple[Step | None, da
     if at >= record.expires_at:
         return None, None
     return step, at
+
+
+def escalation_candidate(
+    record: InquiryRecord, step: Step, routing: RoutingConfig
+) -> tuple[Contact | None, str]:
+    """Whom a step is for by the routing, before any is skipped, and their role in words:
+    the first contact for the reminder, the topic's deputy, the escalation contact."""
+    if step is Step.REMIND:
+        return routing.contacts.get(record.recipient.contact_key), "the contact"
+    if step is Step.ESCALATE:
+        topic = routing.topics.get(record.inquiry.topic) or routing.topics[
+            routing.fallback_topic]
+        return topic.deputy, f"the deputy of {topic.key}"
+    return routing.escalation_contact, "the escalation contact"
 
 
 def remind_after(remind_after_days: int, response_days: int) -> int:
@@ -134,6 +162,7 @@ class EscalationClock:
     queue: DeliveryQueue
     current_routing: Callable[[], RoutingConfig]  # read per run: admins change it live
     clock: Clock
+    unreachable: UnreachableContacts  # contacts whose address bounced lately
     max_per_run: int = MAX_PER_RUN
 
     def run(self) -> int:
@@ -146,13 +175,16 @@ class EscalationClock:
         now = self.clock()
         routing = self.current_routing()
         due = self.store.due(now, self.max_per_run)
+        if not due:
+            return 0
+        unreachable = unreachable_now(self.unreachable, now)
         if len(due) == self.max_per_run:
             emit(Event.CLOCK_BEHIND, "more than %d inquiries are due: the next run goes on",
                  self.max_per_run, count=self.max_per_run)
         taken = 0
         for reference in due:
             try:
-                taken += self._advance(reference, now, routing)
+                taken += self._advance(reference, now, routing, unreachable)
             except StoreUnavailable:
                 raise
             except Exception as error:  # one inquiry's fault must not stop the others
@@ -162,7 +194,10 @@ class EscalationClock:
                  len(due), count=taken)
         return taken
 
-    def _advance(self, reference: str, now: datetime, routing: RoutingConfig) -> int:
+    def _advance(
+        self, reference: str, now: datetime, routing: RoutingConfig,
+        unreachable: Mapping[str, datetime],
+    ) -> int:
         record = self.store.get(reference, now)
         if record is None:
             # Past its retention: the table's TTL removes it, and its index entry with it.
@@ -178,7 +213,7 @@ class EscalationClock:
                 break
             decided = deadline(record, step) <= now
             if decided:
-                move, said = self._decide(record, step, routing, now)
+                move, said = self._decide(record, step, routing, now, unreachable)
             else:
                 # Looked at before its deadline (a due time that an older schedule wrote):
                 # only the time to look again changes.
@@ -198,16 +233,72 @@ class EscalationClock:
             taken += decided
             asked_for_emails |= move.asks_for_emails
         if asked_for_emails:
-            try:
-                self.queue.send(reference)
-            except QueueUnavailable:
-                # Written is decided: the sweep queues it after its grace period.
-                emit(Event.CLOCK_NOT_QUEUED, "inquiry %s: its emails are asked for but not "
-                     "queued; the sweep will queue them", reference, reference=reference)
+            self._queue(reference)
         return taken
 
+    def _queue(self, reference: str) -> None:
+        try:
+            self.queue.send(reference)
+        except QueueUnavailable:
+            # Written is decided: the sweep queues it after its grace period.
+            emit(Event.CLOCK_NOT_QUEUED, "inquiry %s: its emails are asked for but not "
+                 "queued; the sweep will queue them", reference, reference=reference)
+
+    def fail_over(self, reference: str, address: str, contact_key: str = "") -> bool:
+        """The holder's address bounced for good: pass the unclaimed inquiry on at once,
+        to the next person the rules allow (the deputy, else the escalation contact).
+        Whether it moved; False when it was claimed, is held at another address by now
+        (the bounce was of an older email), or nobody is left (then an ALARM)."""
+        now = self.clock()
+        routing = self.current_routing()
+        for _ in range(3):  # a lost race with the clock or a claim: look again
+            record = self.store.get(reference, now)
+            if record is None or record.claim is not None:
+                return False
+            if record.holder.email.lower() != address.lower():
+                return False
+            bounced = contact_key or record.holder.contact_key
+            taken = {e.step for e in record.escalations}
+            if Step.ESCALATE_AGAIN in taken:
+                later: list[Step] = []  # the escalation contact had it: nobody after them
+            elif Step.ESCALATE in taken:
+                later = [Step.ESCALATE_AGAIN]
+            else:
+                later = [Step.ESCALATE, Step.ESCALATE_AGAIN]
+            unreachable = {**unreachable_now(self.unreachable, now), bounced: now}
+            reasons: list[str] = []
+            for step in later:
+                target, why_not = self._target(record, step, routing, now, unreachable)
+                if target is None:
+                    reasons.append(why_not)
+                    continue
+                escalation = Escalation(
+                    step=step, to=target, previous=record.holder, at=now,
+                    not_claimed_by=(record.holder.name,),
+                    working_days=working_days_between(record.received_at, now),
+                    topic_label=_topic_label(record, routing, target.staff_language),
+                    reason=EscalationReason.BOUNCED,
+                )
+                following, following_at = scheduled(record, NEXT[step])
+                move = ClockMove(following, following_at, escalation=escalation)
+                if not self.store.move_clock(reference, record.step, move, now):
+                    break  # look again
+                emit(Event.INQUIRY_FAILED_OVER, "inquiry %s: the address of contact %s "
+                     "bounced; passed on to %s", reference, bounced, target.contact_key,
+                     reference=reference, step=step, contact=target.contact_key)
+                self._queue(reference)
+                return True
+            else:
+                emit(Event.NOBODY_LEFT, "inquiry %s: the address of contact %s bounced and "
+                     "nobody is left to pass it on to (%s)", reference, bounced,
+                     "; ".join(reasons) or "no step left", reference=reference,
+                     contact=bounced)
+                return False
+        return False
+
     def _decide(
-        self, record: InquiryRecord, step: Step, routing: RoutingConfig, now: datetime
+        self, record: InquiryRecord, step: Step, routing: RoutingConfig, now: datetime,
+        unreachable: Mapping[str, datetime],
     ) -> tuple[ClockMove, Said]:
         """The move for a step that is due, and what to log once it is written."""
         reference = record.reference
@@ -220,7 +311,7 @@ class EscalationClock:
             return ClockMove(following, following_at, remind=True), Said(
                 Event.REMINDER_ASKED, "inquiry %s: unclaimed, its contact is reminded",
                 (reference,), reference, {"contact": record.recipient.contact_key})
-        target, why_not = self._target(record, step, routing, now)
+        target, why_not = self._target(record, step, routing, now, unreachable)
         if target is None:
             details: dict[str, str | int] = {"step": step, "outcome": why_not}
             if NEXT[step] is None:
@@ -243,22 +334,18 @@ class EscalationClock:
             reference, {"step": step, "contact": target.contact_key})
 
     def _target(
-        self, record: InquiryRecord, step: Step, routing: RoutingConfig, now: datetime
+        self, record: InquiryRecord, step: Step, routing: RoutingConfig, now: datetime,
+        unreachable: Mapping[str, datetime],
     ) -> tuple[Recipient | None, str]:
         """Who the escalation goes to, from today's routing; else None and why not."""
-        if step is Step.ESCALATE:
-            topic = routing.topics.get(record.inquiry.topic) or routing.topics[
-                routing.fallback_topic]
-            candidate, role = topic.deputy, f"the deputy of {topic.key}"
-        else:
-            candidate, role = routing.escalation_contact, "the escalation contact"
+        candidate, role = escalation_candidate(record, step, routing)
         if candidate is None:
-            return None, f"there is no {role}"
+            return None, f"there is no {role.removeprefix('the ')}"
         if had_it(record, candidate):
             return None, f"{role}, {candidate.key}, had it already"
         day = flensburg_time(now).date()
-        if routing.is_absent(candidate, day):
-            return None, f"{role}, {candidate.key}, is absent on {day.isoformat()}"
+        if (away := routing.away(candidate, day, unreachable)) is not None:
+            return None, f"{role}: {away}"
         return Recipient(contact_key=candidate.key, name=candidate.name, email=candidate.email,
                          organisation=candidate.organisation.name,
                          staff_language=candidate.staff_language), ""
@@ -282,6 +369,17 @@ class EscalationClock:
         emit(Event.CLOCK_STEP_FAILED, "inquiry %s: step %s failed (%s), tried again later",
              reference, record.step, type(error).__name__, reference=reference,
              step=record.step, outcome=type(error).__name__)
+
+
+def unreachable_now(contacts: UnreachableContacts, now: datetime) -> Mapping[str, datetime]:
+    """The contacts whose address bounced lately; none if that cannot be read (then an
+    inquiry may go to a bounced address once more, and fail over again)."""
+    try:
+        return contacts.until(now)
+    except CounterUnavailable as error:
+        emit(Event.UNREACHABLE_UNKNOWN, "contacts with bounced addresses unknown (%s): "
+             "routed as if there were none", error)
+        return {}
 
 
 def _moved(record: InquiryRecord, move: ClockMove, now: datetime) -> InquiryRecord:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.core.escalation import start_clock
+from chalicelib.core.escalation import start_clock, unreachable_now
 from chalicelib.core.form_token import FormTokens
 from chalicelib.core.inquiry import HONEYPOT, Inquiry, InvalidInquiry, TokenProblem, check_inquiry
 from chalicelib.core.local_time import flensburg_time
@@ -22,11 +22,12 @@ from chalicelib.core.ports import (
     InquiryStore,
     QueueUnavailable,
     ReferenceTaken,
+    UnreachableContacts,
 )
 from chalicelib.core.rate_limit import RateLimit
 from chalicelib.core.records import InquiryRecord, Recipient
 from chalicelib.core.references import reference_from
-from chalicelib.core.routing import RoutingConfig, route_inquiry
+from chalicelib.core.routing import RoutingConfig, RoutingDecision, route_inquiry
 from chalicelib.core.telemetry import Event, emit
 
 
@@ -41,6 +42,8 @@ class InquiryIntake:
     rate_limit: RateLimit
     clock: Clock
     languages: tuple[str, ...]
+    # Contacts whose address bounced lately: passed by like an absent one.
+    unreachable: UnreachableContacts
 
     def accept(
         self, fields: Mapping[str, object], *, default_language: str, client_address: str
@@ -77,8 +80,8 @@ class InquiryIntake:
 
         # The reference follows from the form token: the same form sent twice (a double
         # click, a retried request) meets its own first write and gets the same answer.
-        record = self._route(routing, inquiry, now,
-                             reference_from(self.tokens.reference_seed(token)))
+        record, decision = self._route(routing, inquiry, now,
+                                       reference_from(self.tokens.reference_seed(token)))
         if fields.get(HONEYPOT):
             # Only a bot fills a field nobody can see: it gets the answer a person would
             # get (the same reference for the same form, too), and nothing is stored or sent.
@@ -93,8 +96,11 @@ class InquiryIntake:
             emit(Event.INQUIRY_SENT_AGAIN, "inquiry %s sent again with the same form: "
                  "answered once more", record.reference, reference=record.reference)
             return first
+        # The routing decision's reasons name topic and contact keys only: why this
+        # contact (absent colleagues, a bounced address passed by) stays findable.
         emit(Event.INQUIRY_ACCEPTED, "inquiry %s accepted", record.reference,
-             reference=record.reference, topic=record.inquiry.topic)
+             reference=record.reference, topic=record.inquiry.topic,
+             contact=record.recipient.contact_key, routed="; ".join(decision.reasons))
         try:
             self.queue.send(record.reference)
         except QueueUnavailable:
@@ -105,9 +111,10 @@ class InquiryIntake:
 
     def _route(
         self, routing: RoutingConfig, inquiry: Inquiry, now: datetime, reference: str
-    ) -> InquiryRecord:
+    ) -> tuple[InquiryRecord, RoutingDecision]:
         decision = route_inquiry(routing, inquiry.topic, inquiry.language,
-                                 flensburg_time(now).date())
+                                 flensburg_time(now).date(),
+                                 unreachable_now(self.unreachable, now))
         contact = decision.contact
         record = InquiryRecord(
             reference=reference,
@@ -132,4 +139,4 @@ class InquiryIntake:
             consent_at=now if inquiry.consent else None,
         )
         # Unclaimed, it is reminded and escalated in working days from now.
-        return start_clock(record, routing.remind_after_days)
+        return start_clock(record, routing.remind_after_days), decision

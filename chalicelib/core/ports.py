@@ -124,14 +124,22 @@ class InquiryStore(Protocol):
         """References of inquiries the clock must look at by `now`, the longest due
         first, at most `limit` (read from an index of due times, never a scan)."""
 
-    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
-        """Write one step of the clock if the inquiry still waits at `expected` and is
-        unclaimed; False if not (another run took the step, or somebody claimed it).
+    def move_clock(
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+    ) -> bool:
+        """Write one step of the clock if the inquiry still waits at `expected` (None:
+        the clock has no step left), is unclaimed and has no escalation of the move's
+        step yet; False if not (another run took the step, or somebody claimed it).
         A move that asks for emails puts the inquiry back on the sweep's list."""
 
     def claim(self, reference: str, claim: Claim) -> Claim | None:
         """Record the claim unless there is one (the first stands) and stop the clock;
         the claim that stands, or None if there is no such inquiry."""
+
+    def note_resident_bounce(self, reference: str, now: datetime) -> bool:
+        """Record that the resident's confirmation bounced for good, which asks for the
+        note to the contact (back on the sweep's list); False if it was noted already
+        or there is no such inquiry."""
 
 
 class DeliveryQueue(Protocol):
@@ -156,6 +164,18 @@ class Counter(Protocol):
 
     def read(self, key: str, now: datetime) -> Mapping[str, int]:
         """Every count of the item `key` (empty if there is none or it expired by `now`)."""
+
+
+class UnreachableContacts(Protocol):
+    """Contacts whose address bounced for good: treated as absent for a while (new
+    inquiries and escalations pass them by, with the reason in the routing decision)."""
+
+    def mark(self, contact_key: str, until: datetime) -> None:
+        """Treat the contact as unreachable until then; CounterUnavailable on failure."""
+
+    def until(self, now: datetime) -> Mapping[str, datetime]:
+        """The contacts unreachable at `now`, each with when that ends;
+        CounterUnavailable on failure."""
 
 
 RoutingFetch = Callable[[], str]  # the text of a remote routing config, or raise

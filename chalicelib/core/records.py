@@ -28,6 +28,9 @@ class EmailKind(StrEnum):
     MOVED = "moved"  # a short note to the first contact: it went to the deputy
     ESCALATED_AGAIN = "escalated_again"  # the full inquiry, to the escalation contact
     MOVED_AGAIN = "moved_again"  # a short note to whoever had it before
+    # To whoever holds (or claimed) it: the resident's confirmation bounced for good, so
+    # a reply by email will not arrive either.
+    RESIDENT_UNREACHABLE = "resident_unreachable"
 
 
 EMAIL_KINDS = tuple(EmailKind)
@@ -77,9 +80,18 @@ class Recipient:
     speaks_resident_language: bool = True
 
 
+class EscalationReason(StrEnum):
+    """Why an inquiry moved to a new holder."""
+
+    UNCLAIMED = "unclaimed"  # nobody claimed it by the step's deadline
+    # The holder's address bounced for good: passed on at once, and no note to a
+    # mailbox that does not accept mail.
+    BOUNCED = "bounced"
+
+
 @dataclass(frozen=True)
 class Escalation:
-    """One move of an unclaimed inquiry to a new holder, as the clock took it."""
+    """One move of an unclaimed inquiry to a new holder, as the clock (or a bounce) took it."""
 
     step: Step  # ESCALATE or ESCALATE_AGAIN
     to: Recipient  # the new holder: gets the whole inquiry, with its own claim link
@@ -88,10 +100,14 @@ class Escalation:
     not_claimed_by: tuple[str, ...]  # the names of everyone who had it: the "why"
     working_days: int  # within how many working days from receipt nobody claimed it
     topic_label: str  # the topic in the new holder's staff language
+    reason: EscalationReason = EscalationReason.UNCLAIMED
 
     @property
-    def emails(self) -> tuple[EmailKind, EmailKind]:
-        return ESCALATION_EMAILS[self.step]
+    def emails(self) -> tuple[EmailKind, ...]:
+        """The inquiry for the new holder and a note for the old one, unless the old
+        one's mailbox bounced."""
+        inquiry, note = ESCALATION_EMAILS[self.step]
+        return (inquiry,) if self.reason is EscalationReason.BOUNCED else (inquiry, note)
 
 
 @dataclass(frozen=True)
@@ -133,6 +149,9 @@ class InquiryRecord:
     escalations: tuple[Escalation, ...] = ()
     claim: Claim | None = None
     steps_taken: int = 0  # steps that asked for emails: delivery marks what it has seen
+    # When SES reported that the resident's confirmation bounced for good: the holder
+    # is told that a reply by email will not arrive.
+    resident_bounced_at: datetime | None = None
 
     @property
     def expires_at(self) -> datetime:
@@ -159,11 +178,21 @@ class InquiryRecord:
     def escalation(self, step: Step) -> Escalation | None:
         return next((e for e in self.escalations if e.step is step), None)
 
+    @property
+    def answering(self) -> Recipient:
+        """Who answers the resident: whoever claimed it, else whoever holds it now."""
+        if self.claim is not None:
+            for holder in reversed(self.holders()):
+                if holder.contact_key == self.claim.contact_key:
+                    return holder
+        return self.holder
+
 
 def emails_asked(record: InquiryRecord) -> tuple[EmailKind, ...]:
     """The emails the inquiry's state asks for, in order: the staff email, the resident's
     confirmation unless it is withheld, and what the clock asked for, unless somebody
-    has claimed the inquiry since (then nobody needs reminding or telling)."""
+    has claimed the inquiry since (then nobody needs reminding or telling); and, claimed
+    or not, the note that the resident's address bounced."""
     kinds = [EmailKind.STAFF]
     if record.confirmation is Confirmation.SEND:
         kinds.append(EmailKind.RESIDENT)
@@ -172,4 +201,6 @@ def emails_asked(record: InquiryRecord) -> tuple[EmailKind, ...]:
             kinds.append(EmailKind.REMINDER)
         for escalation in record.escalations:
             kinds.extend(escalation.emails)
+    if record.resident_bounced_at is not None:
+        kinds.append(EmailKind.RESIDENT_UNREACHABLE)
     return tuple(kinds)

@@ -4,7 +4,8 @@ Pure frozen data and one decision function. The admin's TOML file is read and
 checked in routing_file.py; the rules here are what `wegweiser route` explains:
 
 1. An unknown topic goes to the fallback topic.
-2. Of the topic's contacts, those absent that day are skipped.
+2. Of the topic's contacts, those absent that day are skipped, and those whose address
+   bounced for good lately (they count as absent for a week, core/ses_feedback.py).
 3. Of those left, the first who speaks the resident's language is chosen, else the first.
 4. If all are absent, the topic's deputy receives the inquiry.
 5. If the deputy is absent too, the fallback topic decides (this is a config problem
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 DEFAULT_RETENTION_DAYS = 180
@@ -141,6 +142,19 @@ class RoutingConfig:
     def is_absent(self, contact: Contact, day: date) -> bool:
         return any(a.contact == contact.key and a.covers(day) for a in self.absences)
 
+    def away(
+        self, contact: Contact, day: date, unreachable: Mapping[str, datetime] | None = None
+    ) -> str | None:
+        """Why the contact cannot receive an inquiry on that day, or None if they can:
+        absent in [[absences]], or their address bounced (until the given end)."""
+        if self.is_absent(contact, day):
+            return f"{contact.key} is absent on {day.isoformat()}"
+        until = (unreachable or {}).get(contact.key)
+        if until is not None:
+            return (f"{contact.key}'s address bounced: counted as absent until "
+                    f"{until.isoformat(timespec='minutes')}")
+        return None
+
 
 @dataclass(frozen=True)
 class RoutingDecision:
@@ -150,25 +164,28 @@ class RoutingDecision:
 
 
 def route_inquiry(
-    config: RoutingConfig, topic_key: str, language: str, on: date
+    config: RoutingConfig, topic_key: str, language: str, on: date,
+    unreachable: Mapping[str, datetime] | None = None,
 ) -> RoutingDecision:
-    """Choose the contact person for an inquiry about `topic_key`, in `language`, on a day."""
+    """Choose the contact person for an inquiry about `topic_key`, in `language`, on a day;
+    `unreachable`: the contacts whose address bounced lately, with when that ends."""
     reasons: list[str] = []
     topic = config.topics.get(topic_key)
     if topic is None:
         topic = config.topics[config.fallback_topic]
         reasons.append(f"topic {topic_key!r} does not exist: fallback topic {topic.key!r}")
-    return _choose(config, topic, language, on, reasons, fallen_back=topic_key != topic.key)
+    return _choose(config, topic, language, on, reasons, fallen_back=topic_key != topic.key,
+                   unreachable=unreachable or {})
 
 
 def _choose(
     config: RoutingConfig, topic: Topic, language: str, on: date, reasons: list[str],
-    fallen_back: bool,
+    fallen_back: bool, unreachable: Mapping[str, datetime],
 ) -> RoutingDecision:
     present = []
     for contact in topic.contacts:
-        if config.is_absent(contact, on):
-            reasons.append(f"{contact.key} is absent on {on.isoformat()}")
+        if (why := config.away(contact, on, unreachable)) is not None:
+            reasons.append(why)
         else:
             present.append(contact)
     if present:
@@ -182,16 +199,18 @@ def _choose(
             reasons.append(f"{contact.key} is the first contact of topic {topic.key!r} present")
         return RoutingDecision(topic, contact, tuple(reasons))
     deputy = topic.deputy
-    if deputy is not None and not config.is_absent(deputy, on):
+    deputy_away = None if deputy is None else config.away(deputy, on, unreachable)
+    if deputy is not None and deputy_away is None:
         reasons.append(f"{deputy.key} is the deputy of topic {topic.key!r}")
         return RoutingDecision(topic, deputy, tuple(reasons))
-    if deputy is not None:
-        reasons.append(f"the deputy {deputy.key} is absent on {on.isoformat()} too")
+    if deputy_away is not None:
+        reasons.append(f"the deputy {deputy_away} too")
     fallback = config.topics[config.fallback_topic]
     if fallen_back or fallback is topic:
         # Nobody at all: the first contact still gets it, rather than nobody.
         reasons.append(f"nobody of {topic.key!r} is present: {topic.contacts[0].key} anyway")
         return RoutingDecision(topic, topic.contacts[0], tuple(reasons))
     reasons.append(f"nobody of {topic.key!r} is present: fallback topic {fallback.key!r}")
-    decision = _choose(config, fallback, language, on, reasons, fallen_back=True)
+    decision = _choose(config, fallback, language, on, reasons, fallen_back=True,
+                       unreachable=unreachable)
     return RoutingDecision(topic, decision.contact, decision.reasons)

@@ -53,6 +53,8 @@ class Event(StrEnum):
     SWEEP_GAVE_UP = "sweep_gave_up"
     SWEEP_QUEUE_UNAVAILABLE = "sweep_queue_unavailable"
     CONTACT_BOUNCED = "contact_bounced"
+    INQUIRY_FAILED_OVER = "inquiry_failed_over"  # a holder's address bounced: passed on
+    UNREACHABLE_UNKNOWN = "unreachable_unknown"  # the bounced contacts could not be read
     RESIDENT_BOUNCED = "resident_bounced"
     COMPLAINT = "complaint"
     FEEDBACK_NOT_RECORDED = "feedback_not_recorded"
@@ -95,6 +97,8 @@ KINDS: dict[Event, Kind] = {
     Event.SWEEP_GAVE_UP: Kind(ERROR, "SweepGaveUp", alarm=True),
     Event.SWEEP_QUEUE_UNAVAILABLE: Kind(ERROR, "SweepQueueUnavailable", alarm=True),
     Event.CONTACT_BOUNCED: Kind(ERROR, "ContactBounces", alarm=True),
+    Event.INQUIRY_FAILED_OVER: Kind(WARNING, "FailOvers"),
+    Event.UNREACHABLE_UNKNOWN: Kind(WARNING),
     Event.RESIDENT_BOUNCED: Kind(WARNING, "ResidentBounces"),
     Event.COMPLAINT: Kind(WARNING, "Complaints"),
     Event.FEEDBACK_NOT_RECORDED: Kind(WARNING),

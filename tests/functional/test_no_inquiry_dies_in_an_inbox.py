@@ -388,7 +388,9 @@ class DiesOnItsSecondStep(DynamoDBInquiryStore):
 
     steps = 0
 
-    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
+    def move_clock(
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+    ) -> bool:
         self.steps += 1
         if self.steps == 2:
             raise ClockDied

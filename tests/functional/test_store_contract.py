@@ -17,6 +17,7 @@ import pytest
 from chalicelib.aws import clients as aws_clients
 from chalicelib.aws.counters import DynamoDBCounter
 from chalicelib.aws.dynamodb_store import DynamoDBInquiryStore
+from chalicelib.aws.unreachable_contacts import DynamoDBUnreachableContacts
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.ports import (
     ClockMove,
@@ -25,16 +26,23 @@ from chalicelib.core.ports import (
     InquiryStore,
     ReferenceTaken,
     StoreUnavailable,
+    UnreachableContacts,
 )
 from chalicelib.core.records import (
     Claim,
     EmailKind,
     Escalation,
+    EscalationReason,
     InquiryRecord,
     Recipient,
     Step,
+    emails_asked,
 )
-from tests.support.fakes import InMemoryCounter, InMemoryInquiryStore
+from tests.support.fakes import (
+    InMemoryCounter,
+    InMemoryInquiryStore,
+    InMemoryUnreachableContacts,
+)
 
 STAFF, RESIDENT = EmailKind.STAFF, EmailKind.RESIDENT
 LEASE = timedelta(seconds=60)
@@ -53,6 +61,14 @@ def store(request: pytest.FixtureRequest) -> InquiryStore:
         return InMemoryInquiryStore()
     aws = request.getfixturevalue("aws")
     return DynamoDBInquiryStore(aws_clients.dynamodb(), aws.settings.table_name)
+
+
+@pytest.fixture(params=BACKENDS)
+def unreachable(request: pytest.FixtureRequest) -> UnreachableContacts:
+    if request.param == "in-memory":
+        return InMemoryUnreachableContacts()
+    aws = request.getfixturevalue("aws")
+    return DynamoDBUnreachableContacts(aws_clients.dynamodb(), aws.settings.table_name)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -381,6 +397,44 @@ def test_an_escalation_reads_back_with_whom_it_went_to_and_why(store: InquirySto
     assert store.due(NOW + timedelta(days=365), 10) == [], "nothing left to do"
 
 
+def test_a_fail_over_reads_back_with_its_reason_and_needs_no_step_left(
+    store: InquiryStore,
+) -> None:
+    record = waiting(store, step=Step.ESCALATE)
+    store.move_clock(record.reference, Step.ESCALATE, ClockMove(None, None), NOW)  # skipped
+    bounced = replace(escalation(Step.ESCALATE_AGAIN), reason=EscalationReason.BOUNCED)
+
+    assert store.move_clock(record.reference, Step.REMIND,
+                            ClockMove(None, None, escalation=bounced), NOW) is False
+    assert store.move_clock(record.reference, None,
+                            ClockMove(None, None, escalation=bounced), NOW) is True
+    assert store.move_clock(record.reference, None,
+                            ClockMove(None, None, escalation=bounced), NOW) is False, (
+        "each step's escalation once")
+
+    moved = store.get(record.reference, NOW)
+    assert moved is not None
+    assert moved.escalations == (bounced,)
+    assert moved.escalations[0].emails == (EmailKind.ESCALATED_AGAIN,), "no note"
+
+
+def test_a_residents_bounce_is_noted_once_and_asks_for_the_note(store: InquiryStore) -> None:
+    record = stored(store)
+    store.mark_delivered(record.reference)
+    later = NOW + timedelta(hours=1)
+
+    assert store.note_resident_bounce(record.reference, later) is True
+    assert store.note_resident_bounce(record.reference, later) is False
+    assert store.note_resident_bounce("ZZZZ-ZZZZ", later) is False, "no such inquiry"
+
+    noted = store.get(record.reference, later)
+    assert noted is not None
+    assert noted.resident_bounced_at == later
+    assert EmailKind.RESIDENT_UNREACHABLE in emails_asked(noted)
+    assert store.stalled(later + timedelta(days=1)) == [record.reference], (
+        "back on the sweep's list until the note is sent")
+
+
 def test_a_failed_try_is_counted_and_the_step_looked_at_again_later(store: InquiryStore) -> None:
     record = waiting(store)
     retry = NOW + timedelta(minutes=15)
@@ -580,3 +634,23 @@ def test_separate_keys_and_fields_are_counted_separately(counter: Counter) -> No
     assert counter.add("rate#abc#1", "bounces", expires_at) == 1
     assert counter.add("rate#abc#1", "hits", expires_at) == 3
 
+
+
+# The contacts whose address bounced
+
+
+def test_a_bounced_contact_is_unreachable_until_the_end_it_was_given(
+    unreachable: UnreachableContacts,
+) -> None:
+    week = NOW + timedelta(days=7)
+    unreachable.mark("anna-meier", week)
+    unreachable.mark("stefan-schulz", NOW + timedelta(days=1))
+
+    assert unreachable.until(NOW) == {"anna-meier": week,
+                                      "stefan-schulz": NOW + timedelta(days=1)}
+    assert unreachable.until(NOW + timedelta(days=2)) == {"anna-meier": week}
+    assert unreachable.until(week) == {}
+
+
+def test_nobody_is_unreachable_before_any_bounce(unreachable: UnreachableContacts) -> None:
+    assert unreachable.until(NOW) == {}

@@ -40,7 +40,13 @@ from chalicelib.core.records import (
 )
 
 if TYPE_CHECKING:
-    from chalicelib.core.ports import Counter, DeliveryQueue, InquiryStore, Mailer
+    from chalicelib.core.ports import (
+        Counter,
+        DeliveryQueue,
+        InquiryStore,
+        Mailer,
+        UnreachableContacts,
+    )
 
 
 def _seconds(moment: datetime) -> int:
@@ -71,6 +77,7 @@ class StoredInquiry:
     escalations: tuple[Escalation, ...] = ()
     claim: Claim | None = None
     steps_taken: int = 0
+    resident_bounced_at: datetime | None = None
 
 
 class InMemoryInquiryStore:
@@ -96,7 +103,8 @@ class InMemoryInquiryStore:
         self.inquiries[record.reference] = StoredInquiry(
             record=replace(record, sent=frozenset(), failed=frozenset(), confirmation=None,
                            step=None, due_at=None, step_tries=0, reminded_at=None,
-                           escalations=(), claim=None, steps_taken=0),
+                           escalations=(), claim=None, steps_taken=0,
+                           resident_bounced_at=None),
             expires_at=_seconds(record.expires_at),
             step=record.step if record.due_at is not None else None,
             due_at=record.due_at if record.step is not None else None,
@@ -112,7 +120,8 @@ class InMemoryInquiryStore:
                        failed=frozenset(stored.failures), confirmation=stored.confirmation,
                        step=stored.step, due_at=stored.due_at, step_tries=stored.step_tries,
                        reminded_at=stored.reminded_at, escalations=stored.escalations,
-                       claim=stored.claim, steps_taken=stored.steps_taken)
+                       claim=stored.claim, steps_taken=stored.steps_taken,
+                       resident_bounced_at=stored.resident_bounced_at)
 
     def claim_email(
         self, reference: str, kind: EmailKind, now: datetime, lease: timedelta
@@ -196,11 +205,17 @@ class InMemoryInquiryStore:
                          if stored.due_at is not None and stored.due_at <= now)
         return [reference for _, reference in waiting[:limit]]
 
-    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
-        """Write the step if the inquiry waits at `expected`, unclaimed."""
+    def move_clock(
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+    ) -> bool:
+        """Write the step if the inquiry waits at `expected`, unclaimed, and has no
+        escalation of the move's step yet."""
         self._answer()
         stored = self.inquiries.get(reference)
         if stored is None or stored.step is not expected or stored.claim is not None:
+            return False
+        if move.escalation is not None and any(
+                e.step is move.escalation.step for e in stored.escalations):
             return False
         stored.step = move.step
         stored.due_at = move.due_at
@@ -229,6 +244,19 @@ class InMemoryInquiryStore:
             stored.due_at = None
             stored.step_tries = 0
         return stored.claim
+
+    def note_resident_bounce(self, reference: str, now: datetime) -> bool:
+        """Note the bounce once; it asks for the note to the contact."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None or stored.resident_bounced_at is not None:
+            return False
+        stored.resident_bounced_at = now
+        stored.pending = True
+        stored.sweeps = 0
+        stored.swept_at = now
+        stored.steps_taken += 1
+        return True
 
     def _answer(self) -> None:
         if self.unavailable:
@@ -341,11 +369,29 @@ class InMemoryCounter:
         return {field: count for (item, field), count in self.counts.items() if item == key}
 
 
+class InMemoryUnreachableContacts:
+    """The UnreachableContacts port in a dict; `unavailable` makes both calls raise."""
+
+    def __init__(self) -> None:
+        self.marked: dict[str, datetime] = {}
+        self.unavailable = False
+
+    def mark(self, contact_key: str, until: datetime) -> None:
+        if self.unavailable:
+            raise CounterUnavailable("the in-memory contact list is switched off")
+        self.marked[contact_key] = max(until, self.marked.get(contact_key, until))
+
+    def until(self, now: datetime) -> Mapping[str, datetime]:
+        if self.unavailable:
+            raise CounterUnavailable("the in-memory contact list is switched off")
+        return {key: end for key, end in self.marked.items() if end > now}
+
+
 if TYPE_CHECKING:
 
     def _the_fakes_implement_the_ports(
         store: InMemoryInquiryStore, queue: RecordingQueue, mailer: RecordingMailer,
-        counter: InMemoryCounter,
-    ) -> tuple[InquiryStore, DeliveryQueue, Mailer, Counter]:
+        counter: InMemoryCounter, unreachable: InMemoryUnreachableContacts,
+    ) -> tuple[InquiryStore, DeliveryQueue, Mailer, Counter, UnreachableContacts]:
         """mypy checks each fake against its Protocol here."""
-        return store, queue, mailer, counter
+        return store, queue, mailer, counter, unreachable

@@ -1,8 +1,10 @@
 """Claim links and the clock's state for tests of the emails: the links a unit test's
-emails carry, and a record as the clock leaves it after every step it can take."""
+emails carry, a record as the clock leaves it after every step it can take, and the
+report SES sends when one of them bounces."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -37,4 +39,20 @@ def with_every_email(
                         not_claimed_by=(record.recipient.name, deputy.name),
                         working_days=record.response_days + 1, topic_label=label)
     return replace(record, reminded_at=record.received_at + timedelta(days=1),
-                   escalations=(first, second))
+                   escalations=(first, second),
+                   resident_bounced_at=record.received_at + timedelta(hours=1))
+
+
+def ses_bounce(address: str, *, reference: str | None = None, kind: str | None = None,
+               bounce_type: str = "Permanent") -> str:
+    """An SES v2 event-publishing report (the SNS message) of a bounce, with the send's
+    EmailTags as SES returns them: each a list of values."""
+    tags = {name: [value] for name, value in (("reference", reference), ("kind", kind))
+            if value is not None}
+    return json.dumps({
+        "eventType": "Bounce",
+        "bounce": {"bounceType": bounce_type, "bounceSubType": "General",
+                   "bouncedRecipients": [{"emailAddress": address, "action": "failed",
+                                          "status": "5.1.1"}]},
+        "mail": {"messageId": "0100-test", "destination": [address], "tags": tags},
+    })

@@ -143,7 +143,7 @@ def test_route_names_the_deputy_while_every_contact_of_the_topic_is_absent(
     assert "deputy@example.org" in out
     assert "Klinik am Hafen" in out
     assert "en (English)" in out  # her staff language
-    reasons = out.split("Why:\n")[1].splitlines()
+    reasons = out.split("Why:\n")[1].split("\n\n")[0].splitlines()
     assert reasons == ["  - first is absent on 2026-12-24",
                        "  - deputy is the deputy of topic 'alone'"]
 

@@ -8,6 +8,7 @@ import pytest
 from tests.support.fakes import (
     InMemoryCounter,
     InMemoryInquiryStore,
+    InMemoryUnreachableContacts,
     RecordingMailer,
     RecordingQueue,
 )
@@ -31,3 +32,8 @@ def mailer() -> RecordingMailer:
 @pytest.fixture
 def counter() -> InMemoryCounter:
     return InMemoryCounter()
+
+
+@pytest.fixture
+def unreachable() -> InMemoryUnreachableContacts:
+    return InMemoryUnreachableContacts()

@@ -20,7 +20,12 @@ from chalicelib.core.ses_feedback import (
     parse_feedback,
     record_all,
 )
-from tests.support.fakes import InMemoryCounter
+from tests.support.fakes import (
+    InMemoryCounter,
+    InMemoryInquiryStore,
+    InMemoryUnreachableContacts,
+    RecordingQueue,
+)
 
 SECRET = b"stage-secret"
 NOW = datetime(2025, 3, 3, 8, 15, tzinfo=UTC)
@@ -38,7 +43,10 @@ def complaint(*addresses: str) -> str:
 
 
 def record(counter: InMemoryCounter, *messages: str) -> int:
-    return record_all(messages, FeedbackRecorder(counter, SECRET), bundled_routing(), NOW)
+    recorder = FeedbackRecorder(counter, SECRET, store=InMemoryInquiryStore(),
+                                queue=RecordingQueue(), unreachable=InMemoryUnreachableContacts(),
+                                fail_over=lambda *bounced: False)
+    return record_all(messages, recorder, bundled_routing(), NOW)
 
 
 def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
@@ -133,8 +141,9 @@ def test_a_contacts_bounce_raises_an_alarm_naming_the_contact_not_the_address(
         record(counter, bounce(CONTACT_ADDRESS.upper()), complaint(CONTACT_ADDRESS))
 
     assert messages(caplog) == [
-        (logging.ERROR, "ALARM Bounce for contact andrea-becker: their inquiries may reach "
-                        "nobody; check the address in routing.toml"),
+        (logging.ERROR, "ALARM Bounce for contact andrea-becker: the address does not accept "
+                        "mail; counted as absent for new inquiries until 2025-03-10; check the "
+                        "address in routing.toml"),
         (logging.ERROR, "ALARM Complaint for contact andrea-becker: their inquiries may reach "
                         "nobody; check the address in routing.toml"),
     ]
@@ -153,8 +162,9 @@ def test_when_the_counter_is_down_each_address_is_still_looked_at(
     assert messages(caplog) == [
         (logging.WARNING, "Bounce for a resident's address (recorded as a hash)"),
         (logging.WARNING, "feedback not recorded: the in-memory counter is switched off"),
-        (logging.ERROR, "ALARM Bounce for contact andrea-becker: their inquiries may reach "
-                        "nobody; check the address in routing.toml"),
+        (logging.ERROR, "ALARM Bounce for contact andrea-becker: the address does not accept "
+                        "mail; counted as absent for new inquiries until 2025-03-10; check the "
+                        "address in routing.toml"),
         (logging.WARNING, "feedback not recorded: the in-memory counter is switched off"),
     ]
 

@@ -17,6 +17,9 @@ from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
 from tests.support.loop import LINKS, with_every_email
 
+# When the emails are built: their Date header.
+SENT_AT = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+
 REFERENCE = "K7QM-X3PA"
 RESIDENT_EMAIL = "zoe@example.org"
 RESIDENT_NAME = "Zoë Evil"
@@ -31,6 +34,11 @@ NAME_MARKERS = ("Zoë", "Evil")
 CONTACT_EMAIL = "schulz.stefan@flensburg.de"
 ORGANISATION = "Stadt Flensburg, Amt für Integration"
 SENDER = Sender(email="noreply@wegweiser.example", name="Wegweiser Flensburg")
+
+
+def built(kind: EmailKind, record: InquiryRecord, sender: Sender = SENDER) -> OutgoingEmail:
+    """The email as the delivery builds it, dated SENT_AT."""
+    return build_email(kind, record, sender, LINKS, now=SENT_AT)
 TOPIC_LABELS = {"de": "Arbeitsmarkt und Beruf", "en": "Work and jobs"}
 LANGUAGE_IN_GERMAN = {"de": "Deutsch", "en": "Englisch"}
 RESIDENT_LANGUAGES = [pytest.param("de", id="german-resident"),
@@ -76,11 +84,11 @@ def part(message: EmailMessage, content_type: str) -> str:
 
 
 def staff_email(language: str, **record: str) -> EmailMessage:
-    return as_received(build_email(EmailKind.STAFF, record_for(language, **record), SENDER, LINKS))
+    return as_received(built(EmailKind.STAFF, record_for(language, **record)))
 
 
 def resident_email(language: str) -> EmailMessage:
-    return as_received(build_email(EmailKind.RESIDENT, record_for(language), SENDER, LINKS))
+    return as_received(built(EmailKind.RESIDENT, record_for(language)))
 
 
 class _Elements(HTMLParser):
@@ -122,7 +130,7 @@ def elements_of(html: str) -> _Elements:
 @pytest.mark.parametrize("language", RESIDENT_LANGUAGES)
 @pytest.mark.parametrize("kind", list(EmailKind))
 def test_each_email_has_a_text_and_an_html_alternative(kind: EmailKind, language: str) -> None:
-    message = as_received(build_email(kind, with_every_email(record_for(language)), SENDER, LINKS))
+    message = as_received(built(kind, with_every_email(record_for(language))))
 
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
@@ -133,7 +141,7 @@ def test_each_email_has_a_text_and_an_html_alternative(kind: EmailKind, language
 def test_each_email_comes_from_the_sender_and_asks_for_no_out_of_office_replies(
     kind: EmailKind, language: str
 ) -> None:
-    message = as_received(build_email(kind, with_every_email(record_for(language)), SENDER, LINKS))
+    message = as_received(built(kind, with_every_email(record_for(language))))
 
     assert message["From"].addresses[0].addr_spec == "noreply@wegweiser.example"
     assert message["X-Auto-Response-Suppress"] == "All"
@@ -152,7 +160,7 @@ def test_each_email_comes_from_the_sender_and_asks_for_no_out_of_office_replies(
 def test_each_email_says_its_language_in_content_language(
     kind: EmailKind, language: str, expected: str
 ) -> None:
-    message = as_received(build_email(kind, with_every_email(record_for(language)), SENDER, LINKS))
+    message = as_received(built(kind, with_every_email(record_for(language))))
 
     assert message["Content-Language"] == expected
 
@@ -162,7 +170,7 @@ def test_each_email_says_its_language_in_content_language(
 
 @pytest.mark.parametrize("language", RESIDENT_LANGUAGES)
 def test_the_staff_email_goes_to_the_contact_person(language: str) -> None:
-    outgoing = build_email(EmailKind.STAFF, record_for(language), SENDER, LINKS)
+    outgoing = built(EmailKind.STAFF, record_for(language))
     message = as_received(outgoing)
 
     assert outgoing.kind == "staff"
@@ -193,7 +201,7 @@ def test_no_header_of_the_staff_email_carries_the_residents_name_or_message(
     language: str,
 ) -> None:
     message = staff_email(language)
-    outgoing = build_email(EmailKind.STAFF, record_for(language), SENDER, LINKS)
+    outgoing = built(EmailKind.STAFF, record_for(language))
     raw_headers = outgoing.message.as_bytes()
     raw_headers = raw_headers.split(b"\n\n", 1)[0]
 
@@ -261,7 +269,7 @@ def test_the_staff_email_is_written_in_german_for_german_staff() -> None:
 
 @pytest.mark.parametrize("language", RESIDENT_LANGUAGES)
 def test_the_resident_email_goes_to_the_resident(language: str) -> None:
-    outgoing = build_email(EmailKind.RESIDENT, record_for(language), SENDER, LINKS)
+    outgoing = built(EmailKind.RESIDENT, record_for(language))
     message = as_received(outgoing)
 
     assert outgoing.kind == "resident"

@@ -1,150 +1,47 @@
 """Reminders and escalations (chalicelib/core/escalation.py), with in-memory ports: who
 gets which email when nobody claims an inquiry, step by step, in working days.
 
-The intake, the delivery and the clock run as the wiring puts them together, over the
-fakes of tests/support/fakes.py and the shipped routing: education goes to Anna Meier,
-its deputy is Stefan Schulz, the escalation contact is Anna Meier (the project lead);
-work goes to Stefan Schulz, its deputy is Anna Meier. Inquiries arrive on Tuesday,
-1 December 2026 at 09:00 in Flensburg, so one working day later is Wednesday 09:00.
+The whole loop runs over fakes (tests/support/whole_loop.py) with the shipped routing:
+education goes to Anna Meier, its deputy is Stefan Schulz, the escalation contact is
+Anna Meier (the project lead); work goes to Stefan Schulz, its deputy is Anna Meier.
+Inquiries arrive on Tuesday, 1 December 2026 at 09:00 in Flensburg, so one working day
+later is Wednesday 09:00.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.header import decode_header, make_header
 
 import pytest
 
-from chalicelib.core.claims import Claims
-from chalicelib.core.confirmations import ConfirmationPolicy
-from chalicelib.core.delivery import Delivery
-from chalicelib.core.emails import Sender
 from chalicelib.core.escalation import (
     MAX_STEP_TRIES,
-    EscalationClock,
-    deadline,
 )
-from chalicelib.core.form_token import FormTokens
-from chalicelib.core.intake import InquiryIntake
 from chalicelib.core.ports import ClockMove, StoreUnavailable
-from chalicelib.core.rate_limit import RateLimit
-from chalicelib.core.records import EmailKind, InquiryRecord, Step
-from chalicelib.core.routing import RoutingConfig
-from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE, parse_routing_text
+from chalicelib.core.records import EmailKind, Step
 from chalicelib.core.telemetry import KINDS, Event
-from tests.support.clock import MovableClock
 from tests.support.fakes import (
-    InMemoryCounter,
     InMemoryInquiryStore,
-    RecordingMailer,
     RecordingQueue,
-    SentMessage,
 )
 from tests.support.loop import LINKS
-
-SECRET = b"unit-test-secret"
-TUESDAY_9_AM = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Flensburg
-ANNA, STEFAN, ANDREA = ("info@integration-flensburg.de", "schulz.stefan@flensburg.de",
-                        "presse@drk.de")
-RESIDENT = "zoe@example.org"
-
-
-def routing_with(edit: Callable[[str], str] = lambda text: text) -> RoutingConfig:
-    return parse_routing_text(edit(BUNDLED_ROUTING_FILE.read_text(encoding="utf-8")))
-
-
-class Loop:
-    """Intake, delivery, the clock and claims over one set of fakes."""
-
-    def __init__(
-        self, routing: RoutingConfig | None = None, store: InMemoryInquiryStore | None = None,
-        queue: RecordingQueue | None = None,
-    ) -> None:
-        self.routing = routing or routing_with()
-        self.clock = MovableClock(TUESDAY_9_AM)
-        self.store = store or InMemoryInquiryStore()
-        self.queue = queue or RecordingQueue()
-        self.mailer = RecordingMailer()
-        self.tokens = FormTokens(SECRET, min_fill_seconds=0)
-        self.intake = InquiryIntake(
-            current_routing=lambda: self.routing, tokens=self.tokens, store=self.store,
-            queue=self.queue, rate_limit=RateLimit(InMemoryCounter(), SECRET, 0),
-            clock=self.clock, languages=("de", "en"))
-        self.delivery = Delivery(
-            store=self.store, mailer=self.mailer, clock=self.clock,
-            sender=Sender("noreply@wegweiser.example", "Wegweiser"),
-            confirmations=ConfirmationPolicy(InMemoryCounter(), SECRET), links=LINKS)
-        self.escalation = EscalationClock(store=self.store, queue=self.queue,
-                                          current_routing=lambda: self.routing,
-                                          clock=self.clock)
-        self.claims = Claims(store=self.store, tokens=LINKS.tokens, clock=self.clock)
-
-    def submit(self, topic: str = "education", email: str = RESIDENT) -> str:
-        fields = {"email": email, "topic": topic, "message": "Gibt es einen Kita-Platz?",
-                  "language": "en", "form_token": self.tokens.issue(self.clock().timestamp())}
-        record = self.intake.accept(fields, default_language="en", client_address="192.0.2.1")
-        self.deliver()
-        return record.reference
-
-    def deliver(self) -> None:
-        """Deliver what is queued, as the worker would."""
-        while self.queue.sent:
-            self.delivery.deliver(self.queue.sent.pop(0))
-
-    def run_clock(self) -> int:
-        taken = self.escalation.run()
-        self.deliver()
-        return taken
-
-    def at(self, moment: datetime) -> None:
-        self.clock.advance(seconds=(moment - self.clock()).total_seconds())
-
-    def record(self, reference: str) -> InquiryRecord:
-        record = self.store.get(reference, self.clock())
-        assert record is not None
-        return record
-
-    def deadline(self, reference: str, step: Step) -> datetime:
-        return deadline(self.record(reference), step)
-
-    def emails(self, after: int = 0) -> list[tuple[str, EmailKind]]:
-        """(to, kind) of the emails sent, after the first `after`."""
-        return [(sent.to, kind_of(sent)) for sent in self.mailer.sent[after:]]
-
-
-def to_the_minute(moment: datetime) -> datetime:
-    """The moving clock carries on in real time: compare to the minute, in UTC."""
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
-
-
-def subject_of(sent: SentMessage) -> str:
-    """The subject as a mail client shows it (non-ASCII ones are encoded words)."""
-    return str(make_header(decode_header(sent.subject)))
-
-
-def kind_of(sent: SentMessage) -> EmailKind:
-    subject = subject_of(sent)
-    if subject.startswith("Erinnerung:"):
-        return EmailKind.REMINDER
-    if subject.startswith("Eskaliert:"):
-        return EmailKind.ESCALATED
-    if "weitergegeben" in subject:
-        return EmailKind.MOVED
-    if subject.startswith("Anfrage"):
-        return EmailKind.STAFF
-    return EmailKind.RESIDENT
+from tests.support.whole_loop import (
+    ANDREA,
+    ANNA,
+    STEFAN,
+    TUESDAY_9_AM,
+    Loop,
+    events,
+    routing_with,
+    subject_of,
+    to_the_minute,
+)
 
 
 @pytest.fixture
 def loop() -> Loop:
     return Loop()
-
-
-def events(caplog: pytest.LogCaptureFixture) -> list[Event]:
-    return [record.event for record in caplog.records  # type: ignore[attr-defined]
-            if isinstance(getattr(record, "event", None), Event)]
 
 
 # The schedule
@@ -258,7 +155,8 @@ def test_one_clock_run_takes_every_due_step_in_order() -> None:
     assert loop.run_clock() == 3
 
     assert loop.emails(sent) == [(STEFAN, EmailKind.ESCALATED), (ANNA, EmailKind.MOVED),
-                                 (ANDREA, EmailKind.ESCALATED), (STEFAN, EmailKind.MOVED)]
+                                 (ANDREA, EmailKind.ESCALATED_AGAIN),
+                                 (STEFAN, EmailKind.MOVED_AGAIN)]
     record = loop.record(reference)
     assert record.reminded_at is None, "overtaken"
     assert [e.to.contact_key for e in record.escalations] == ["stefan-schulz", "andrea-becker"]
@@ -301,7 +199,8 @@ def test_the_deputy_who_received_it_for_an_absent_contact_is_skipped_for_the_nex
     loop.at(loop.deadline(reference, Step.ESCALATE_AGAIN))
     loop.run_clock()
 
-    assert loop.emails(sent) == [(ANNA, EmailKind.ESCALATED), (STEFAN, EmailKind.MOVED)]
+    assert loop.emails(sent) == [(ANNA, EmailKind.ESCALATED_AGAIN),
+                                 (STEFAN, EmailKind.MOVED_AGAIN)]
     (escalation,) = loop.record(reference).escalations
     assert escalation.step is Step.ESCALATE_AGAIN, "the deputy's step was skipped"
 
@@ -364,7 +263,9 @@ class RacedStore(InMemoryInquiryStore):
         super().__init__()
         self.queue = queue
 
-    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
+    def move_clock(
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+    ) -> bool:
         if super().move_clock(reference, expected, move, now):
             self.queue.send(reference)
         return super().move_clock(reference, expected, move, now)
@@ -419,7 +320,9 @@ class PoisonedStore(InMemoryInquiryStore):
 
     poisoned = ""
 
-    def move_clock(self, reference: str, expected: Step, move: ClockMove, now: datetime) -> bool:
+    def move_clock(
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+    ) -> bool:
         if reference == self.poisoned and not move.tries:
             raise RuntimeError("a bug the tests stand in for")
         return super().move_clock(reference, expected, move, now)

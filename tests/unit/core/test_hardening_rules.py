@@ -21,6 +21,9 @@ from chalicelib.core.telemetry import ALARM_METRICS, KINDS, Event, JsonLines, em
 from tests.support.fakes import InMemoryCounter
 from tests.support.loop import LINKS, with_every_email
 
+# When the emails are built: their Date header.
+SENT_AT = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
@@ -97,7 +100,7 @@ def record_with(contact_name: str, label: str) -> InquiryRecord:
 def test_a_line_break_in_a_name_or_label_never_adds_a_header(kind: EmailKind) -> None:
     record = record_with("Stefan\r\nBcc: eve@evil.example", "Arbeit\r\nBcc: eve@evil.example")
     outgoing = build_email(kind, with_every_email(record),
-                           Sender("w@wegweiser.test", "Wegweiser\r\nX-Evil: 1"), LINKS)
+                           Sender("w@wegweiser.test", "Wegweiser\r\nX-Evil: 1"), LINKS, now=SENT_AT)
 
     received = message_from_bytes(wire_bytes(outgoing.message), policy=policy.default)
 

@@ -24,7 +24,12 @@ from chalicelib.core.routing_file import bundled_routing
 from chalicelib.core.sweep import Sweep
 from chalicelib.core.templating import form_languages
 from tests.support.clock import MovableClock
-from tests.support.fakes import InMemoryCounter, InMemoryInquiryStore, RecordingQueue
+from tests.support.fakes import (
+    InMemoryCounter,
+    InMemoryInquiryStore,
+    InMemoryUnreachableContacts,
+    RecordingQueue,
+)
 
 SECRET = b"unit-test-secret"
 MIN_FILL_SECONDS = 3
@@ -53,6 +58,7 @@ def tokens() -> FormTokens:
 def intake(
     clock: MovableClock, tokens: FormTokens, store: InMemoryInquiryStore,
     queue: RecordingQueue, counter: InMemoryCounter,
+    unreachable: InMemoryUnreachableContacts,
 ) -> InquiryIntake:
     return InquiryIntake(
         current_routing=bundled_routing,
@@ -62,6 +68,7 @@ def intake(
         rate_limit=RateLimit(counter, SECRET, PER_HOUR),
         clock=clock,
         languages=form_languages(),
+        unreachable=unreachable,
     )
 
 

@@ -17,7 +17,12 @@ from chalicelib.core.rate_limit import RateLimit
 from chalicelib.core.records import InquiryRecord
 from chalicelib.core.routing_file import parse_routing_text
 from tests.support.clock import MovableClock
-from tests.support.fakes import InMemoryCounter, InMemoryInquiryStore, RecordingQueue
+from tests.support.fakes import (
+    InMemoryCounter,
+    InMemoryInquiryStore,
+    InMemoryUnreachableContacts,
+    RecordingQueue,
+)
 from tests.unit.core.clinic_routing import CLINIC, LABELS
 
 SECRET = b"unit-test-secret"
@@ -51,7 +56,7 @@ def accepted(language: str, topic: str = "health",
     intake = InquiryIntake(
         current_routing=lambda: ROUTING, tokens=tokens, store=InMemoryInquiryStore(),
         queue=RecordingQueue(), rate_limit=RateLimit(InMemoryCounter(), SECRET, 0),
-        clock=clock, languages=("de", "en", "ar"),
+        clock=clock, languages=("de", "en", "ar"), unreachable=InMemoryUnreachableContacts(),
     )
     fields = {"form_token": tokens.issue(clock().timestamp() - 60), "email": "amal@example.org",
               "topic": topic, "message": "Wo finde ich eine Kinderärztin?", "language": language}

@@ -15,13 +15,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chalicelib.core.emails import Sender, build_email
+from chalicelib.core.emails import OutgoingEmail, Sender, build_email
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
 from tests.support.loop import BASE_URL, DEPUTY, LEAD, LINKS, with_every_email
 
+# When the emails are built: their Date header.
+SENT_AT = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
+
 REFERENCE = "K7QM-X3PA"
 SENDER = Sender(email="noreply@wegweiser.example", name="Wegweiser Flensburg")
+
+
+def built(kind: EmailKind, record: InquiryRecord, sender: Sender = SENDER) -> OutgoingEmail:
+    """The email as the delivery builds it, dated SENT_AT."""
+    return build_email(kind, record, sender, LINKS, now=SENT_AT)
 RECEIVED = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday, 09:00 in Flensburg
 MESSAGE = "Gibt es einen Kita-Platz für meine Tochter?"
 ANNA = Recipient(contact_key="anna-meier", name="Anna Meier",
@@ -43,7 +51,7 @@ EVERYTHING = with_every_email(inquiry())
 
 
 def read(kind: EmailKind, record: InquiryRecord = EVERYTHING) -> EmailMessage:
-    raw = build_email(kind, record, SENDER, LINKS).message.as_bytes()
+    raw = built(kind, record).message.as_bytes()
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     return message
@@ -121,7 +129,7 @@ def test_the_staff_text_part_names_the_claim_link_near_the_top() -> None:
 
 
 def test_a_copy_of_the_staff_email_carries_the_contact_s_link_to_claim_on_their_behalf() -> None:
-    outgoing = build_email(EmailKind.STAFF, EVERYTHING, SENDER, LINKS)
+    outgoing = built(EmailKind.STAFF, EVERYTHING)
 
     assert outgoing.cc == ("team@integration-flensburg.de",)
     assert {claimant(link) for link in claim_links(
@@ -202,4 +210,4 @@ def test_the_second_note_goes_to_the_deputy_who_had_it_until_then() -> None:
 
 def test_an_escalation_email_cannot_be_built_for_an_inquiry_that_was_not_escalated() -> None:
     with pytest.raises(ValueError, match="no escalation"):
-        build_email(EmailKind.ESCALATED, inquiry(), SENDER, LINKS)
+        built(EmailKind.ESCALATED, inquiry())

@@ -27,6 +27,7 @@ from tests.support.clock import MovableClock
 from tests.support.fakes import (
     InMemoryCounter,
     InMemoryInquiryStore,
+    InMemoryUnreachableContacts,
     RecordingMailer,
     RecordingQueue,
 )
@@ -50,6 +51,7 @@ class Service:
             current_routing=bundled_routing, tokens=self.tokens, store=self.store,
             queue=self.queue, rate_limit=RateLimit(InMemoryCounter(), SECRET, 0),
             clock=self.clock, languages=("de", "en"),
+            unreachable=InMemoryUnreachableContacts(),
         )
         self.delivery = Delivery(store=self.store, mailer=self.mailer, clock=self.clock,
                                  sender=Sender("noreply@wegweiser.example", "Wegweiser"),
