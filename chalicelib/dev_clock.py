@@ -20,7 +20,8 @@ class DevClock:
 
     def __init__(self, path: str | Path) -> None:
         self._path = Path(path)
-        self._seen: tuple[int, int] | None = None  # (mtime_ns, size) of the last read
+        # (inode, mtime_ns, size) of the last read: each move writes a new file.
+        self._seen: tuple[int, int, int] | None = None
         self._offset = timedelta()
 
     def __call__(self) -> datetime:
@@ -31,7 +32,7 @@ class DevClock:
             status = os.stat(self._path)
         except FileNotFoundError:
             return self._offset
-        seen = (status.st_mtime_ns, status.st_size)
+        seen = (status.st_ino, status.st_mtime_ns, status.st_size)
         if seen != self._seen:
             text = self._path.read_text().strip()
             self._offset = timedelta(seconds=float(text or "0"))

@@ -4,6 +4,13 @@ Starts moto in server mode (unless AWS_ENDPOINT_URL names an endpoint), creates 
 table, queues and sender identity there, serves the app with `chalice local`, runs
 the local delivery worker (with the sweep and the clock's schedule) and serves the
 dev outbox. Everything it starts, it stops.
+
+The dev controls (README, "make run"): one dev clock for app, worker and outbox
+(a file of its offset, DEV_CLOCK_FILE; DEV_CLOCK_START=<ISO 8601> sets where it
+starts, the outbox's POST /clock moves it), the SES mailbox simulator
+(devstack/ses_simulator.py), and ROUTING_FILE=path: that file, checked first as
+`wegweiser check --stage dev` checks it, served from an S3 object in the emulator
+through ROUTING_SOURCE, the deployed stack's own path.
 """
 
 from __future__ import annotations
@@ -16,11 +23,16 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from threading import Thread
+
+from chalicelib.dev_clock import DevClock
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGE = "dev"
@@ -28,6 +40,10 @@ REGION = "eu-central-1"
 # Seconds before a failed delivery is tried again locally: longer than a batch of ten
 # takes under `make load`, so a slow batch is not received twice.
 LOCAL_VISIBILITY_TIMEOUT = 30
+# Where ROUTING_FILE is served from, in the emulator's S3.
+ROUTING_BUCKET = "wegweiser-dev-routing"
+ROUTING_KEY = "routing.toml"
+ROUTING_CACHE_SECONDS = "1"  # app and worker see an edited ROUTING_FILE within a second or two
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -89,8 +105,76 @@ def chalice_local(port: int, env: dict[str, str]) -> Iterator[subprocess.Popen[b
             process.kill()
 
 
-def configure_environment(endpoint_url: str) -> dict[str, str]:
-    """This process's environment as the dev stage's Lambda would see it."""
+def clock_start(text: str | None) -> datetime | None:
+    """DEV_CLOCK_START: where the dev clock starts; None for now. ValueError says why not."""
+    if text is None or not text.strip():
+        return None
+    example = "write it like 2026-12-01T09:00:00+01:00"
+    try:
+        start = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 time: {example}") from None
+    if start.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset: {example} (or …Z for UTC)")
+    return start
+
+
+def check_routing_file(path: Path) -> bool:
+    """`wegweiser check --stage dev PATH`, in this process: it prints what it finds."""
+    from chalicelib.admin import cli
+
+    try:
+        return cli.main(["check", "--stage", STAGE, str(path)]) == cli.OK
+    except SystemExit as stopped:  # argparse's own exit: never for these fixed arguments
+        return stopped.code == cli.OK
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def watch_routing_file(path: Path, upload: Callable[[], object],
+                       stop: threading.Event) -> Thread:
+    """While the stack runs: an edited ROUTING_FILE is checked again and, when good,
+    served (the app reads it within ROUTING_CACHE_SECONDS); a broken edit is not."""
+
+    def seen() -> tuple[int, int] | None:
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        return status.st_mtime_ns, status.st_size
+
+    def run() -> None:
+        last = seen()
+        while not stop.wait(1.0):
+            now = seen()
+            if now == last or now is None:
+                continue
+            last = now
+            print(f"Routing: {path} changed; checking it", flush=True)
+            try:
+                if check_routing_file(path):
+                    upload()
+                    print(f"Routing: {path} served again", flush=True)
+                else:
+                    print(f"Routing: {path} has problems; still serving the last good one",
+                          flush=True)
+            except Exception as error:  # the runner outlives a failed upload
+                print(f"Routing: {path} not served again: {error}", flush=True)
+
+    thread = Thread(target=run, name="routing-file", daemon=True)
+    thread.start()
+    return thread
+
+
+def configure_environment(
+    endpoint_url: str,
+    *,
+    dev_clock_file: Path | None = None,
+    routing_source: str | None = None,
+) -> dict[str, str]:
+    """This process's environment as the dev stage's Lambda would see it: `chalice local`
+    gets the same, so app and worker read one dev clock and one routing source."""
     env = dict(os.environ)
     # moto accepts any credentials; a real endpoint keeps the caller's own.
     env.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -107,6 +191,11 @@ def configure_environment(endpoint_url: str) -> dict[str, str]:
     env.update(stage_environment(STAGE))
     # The emails' claim links lead to this run's app, on whichever port it serves.
     env["PUBLIC_URL"] = f"http://127.0.0.1:{env.get('PORT', '8000')}/"
+    if dev_clock_file is not None:
+        env["DEV_CLOCK_FILE"] = str(dev_clock_file)
+    if routing_source is not None:
+        env["ROUTING_SOURCE"] = routing_source
+        env.setdefault("ROUTING_CACHE_SECONDS", ROUTING_CACHE_SECONDS)
     os.environ.update(env)
     return env
 
@@ -121,14 +210,37 @@ def main() -> int:
     # ignored SIGINT; Ctrl-C and RunningStack.stop() must still stop everything.
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
+    # Before anything starts: a broken routing file or clock start stops it here.
+    routing_file = Path(os.environ["ROUTING_FILE"]).resolve() if os.environ.get(
+        "ROUTING_FILE") else None
+    if routing_file is not None and not check_routing_file(routing_file):
+        print(f"make run: ROUTING_FILE={os.environ['ROUTING_FILE']} has problems (above); "
+              "nothing was started", file=sys.stderr, flush=True)
+        return 1
+    try:
+        start = clock_start(os.environ.get("DEV_CLOCK_START"))
+    except ValueError as error:
+        print(f"make run: DEV_CLOCK_START: {error}; nothing was started", file=sys.stderr,
+              flush=True)
+        return 1
+
     with ExitStack() as stack:
+        # The dev clock's offset, in a file app and worker both read (chalicelib/dev_clock.py).
+        clock_dir = Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="wegweiser-dev-clock-")))
+        clock = DevClock(clock_dir / "offset")
+        clock.set_offset(start - datetime.now(UTC) if start is not None else timedelta())
+
         endpoint_url = stack.enter_context(emulator(os.environ.get("AWS_ENDPOINT_URL")))
-        env = configure_environment(endpoint_url)
+        routing_source = f"s3://{ROUTING_BUCKET}/{ROUTING_KEY}" if routing_file else None
+        env = configure_environment(endpoint_url, dev_clock_file=clock_dir / "offset",
+                                    routing_source=routing_source)
 
         from chalicelib.aws import clients as aws_clients
         from chalicelib.settings import Settings
         from devstack import resources
-        from devstack.outbox import serve_outbox
+        from devstack.outbox import DevControls, inquiry_records, serve_outbox
+        from devstack.ses_simulator import SesSimulator
         from devstack.worker import LocalWorker
 
         settings = Settings.from_environ()
@@ -137,27 +249,54 @@ def main() -> int:
             aws_clients.sqs(), settings.queue_name, LOCAL_VISIBILITY_TIMEOUT
         )
         resources.ensure_sender(aws_clients.sesv2(), settings.sender_email)
+        if routing_file is not None:
+            served_file = routing_file
+
+            def upload() -> str:
+                return resources.put_routing_object(
+                    aws_clients.s3(), ROUTING_BUCKET, ROUTING_KEY,
+                    served_file.read_text(encoding="utf-8"), env["AWS_DEFAULT_REGION"])
+
+            upload()
+            watching = threading.Event()
+            stack.callback(watching.set)
+            watch_routing_file(routing_file, upload, watching)
 
         server = stack.enter_context(chalice_local(port, env))
 
         sys.path.insert(0, str(PROJECT_DIR))
         import app
 
+        # Mail to the simulator's addresses comes back as SES would report it.
+        simulator = SesSimulator(app.record_ses_feedback, clock, env["AWS_DEFAULT_REGION"])
+        simulator.attach(aws_clients.sesv2())
+        stack.callback(simulator.stop)
+
         worker = LocalWorker(aws_clients.sqs(), queue_url, app.deliver_inquiries,
                              app.sweep_stalled, clock=app.remind_and_escalate,
-                             threads=int(os.environ.get("LOCAL_WORKERS", "2")))
+                             threads=int(os.environ.get("LOCAL_WORKERS", "2")), now=clock)
         worker.start()
         stack.callback(worker.stop)
 
-        outbox = serve_outbox(endpoint_url, outbox_port)
+        table_name = settings.table_name
+        outbox = serve_outbox(
+            endpoint_url, outbox_port, DevControls(clock, worker, simulator),
+            lambda: inquiry_records(aws_clients.dynamodb(), table_name))
         Thread(target=outbox.serve_forever, name="outbox", daemon=True).start()
         stack.callback(outbox.shutdown)
 
-        print(f"Wegweiser form:  http://127.0.0.1:{port}/", flush=True)
-        print(f"Dev outbox:      http://127.0.0.1:{outbox_port}/", flush=True)
-        print(f"AWS emulator:    {endpoint_url}", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        try:
+        try:  # from the first line printed: a runner that printed its URLs can be stopped
+            print(f"Wegweiser form:  http://127.0.0.1:{port}/", flush=True)
+            print(f"Dev outbox:      http://127.0.0.1:{outbox_port}/", flush=True)
+            print(f"AWS emulator:    {endpoint_url}", flush=True)
+            print(f"Dev clock:       {clock().isoformat(timespec='seconds')} "
+                  f"(GET/POST http://127.0.0.1:{outbox_port}/clock)", flush=True)
+            if routing_file is not None:
+                print(f"Routing:         {routing_file} (ROUTING_FILE, checked), "
+                      f"served from {routing_source}", flush=True)
+            else:
+                print("Routing:         the bundled chalicelib/routing.toml", flush=True)
+            print("Press Ctrl-C to stop.", flush=True)
             server.wait()
         except KeyboardInterrupt:
             print("\nStopping…", flush=True)

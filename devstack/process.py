@@ -1,11 +1,13 @@
 """Start `python -m devstack` (what `make run` runs) as a child process, for tests and `make load`.
 
 It waits until the runner prints its URLs, keeps draining its output (so a full pipe
-never blocks it), and stops it with SIGINT, as Ctrl-C would.
+never blocks it), and stops it with SIGINT, as Ctrl-C would. `clock_now` and `advance`
+read and move the runner's dev clock through the outbox's /clock.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -14,7 +16,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from devstack.outbox import SentEmail, sent_emails
@@ -46,6 +50,23 @@ class RunningStack:
                 return emails
             time.sleep(0.2)
 
+    def clock_now(self) -> datetime:
+        """The dev stack's clock (GET /clock on the outbox)."""
+        with urllib.request.urlopen(self.outbox_url + "clock", timeout=10) as answer:  # noqa: S310 - our own runner
+            return datetime.fromisoformat(json.load(answer)["now"])
+
+    def advance(self, days: float = 0, hours: float = 0, timeout: float = 120) -> datetime:
+        """Move the dev clock forward (POST /clock): the schedules run once and their
+        deliveries are done when it answers; the clock's new time."""
+        body = {"advance_days": days} if days else {}
+        if hours or not days:
+            body["advance_hours"] = hours
+        request = urllib.request.Request(  # noqa: S310 - our own runner
+            self.outbox_url + "clock", data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - our own runner
+            return datetime.fromisoformat(json.load(answer)["now"])
+
     def stop(self) -> int:
         """Ctrl-C the runner; its exit code."""
         if self.process.poll() is None:
@@ -74,16 +95,23 @@ def start_stack(**environment: str) -> RunningStack:
     output: list[str] = []
     urls: dict[str, str] = {}
     deadline = time.monotonic() + 60
-    while len(urls) < 3 and time.monotonic() < deadline:
+    ready = False  # the runner's last line of its start: everything it prints is in `output`
+    while not ready and time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
         output.append(line)
         if match := re.match(r"(Wegweiser form|Dev outbox|AWS emulator):\s+(\S+)", line):
             urls[match.group(1)] = match.group(2)
-    if len(urls) < 3:
-        process.kill()
-        raise RuntimeError("the runner did not start:\n" + "".join(output))
+        ready = len(urls) == 3 and line.startswith("Press Ctrl-C to stop.")
+    if not ready:
+        try:  # a runner that refused to start has exited, or does so now
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait(timeout=10)
+        process.stdout.close()
+        raise RuntimeError(f"the runner did not start (exit {code}):\n" + "".join(output))
     stack = RunningStack(urls["Wegweiser form"], urls["Dev outbox"], urls["AWS emulator"],
                          process, output)
     stack._drain = threading.Thread(

@@ -1,4 +1,5 @@
-"""Create the table, the queues and the sender identity in an AWS endpoint, idempotently.
+"""Create the table, the queues and the sender identity in an AWS endpoint, idempotently
+(and, for `ROUTING_FILE=… make run`, the S3 object the routing is served from).
 
 The same shapes the deployment template declares (a key `pk`, the sparse index the
 sweep reads and the one the clock reads, a dead-letter queue after five receives), so
@@ -15,6 +16,7 @@ from chalicelib.aws.dynamodb_store import DUE_INDEX, PENDING_INDEX
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import KeySchemaElementTypeDef
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
@@ -105,3 +107,15 @@ def ensure_sender(client: SESV2Client, sender_email: str) -> None:
     identities = client.list_email_identities()["EmailIdentities"]
     if sender_email not in {identity.get("IdentityName") for identity in identities}:
         client.create_email_identity(EmailIdentity=sender_email)
+
+
+def put_routing_object(client: S3Client, bucket: str, key: str, text: str, region: str) -> str:
+    """Put a routing file where ROUTING_SOURCE reads it, creating the bucket when missing;
+    the ROUTING_SOURCE that names it (s3://bucket/key)."""
+    if bucket not in {b.get("Name") for b in client.list_buckets().get("Buckets", [])}:
+        extra = {} if region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": region}}
+        client.create_bucket(Bucket=bucket, **extra)  # type: ignore[arg-type]
+    client.put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"),
+                      ContentType="application/toml; charset=utf-8")
+    return f"s3://{bucket}/{key}"

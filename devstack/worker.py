@@ -43,11 +43,16 @@ def lambda_sqs_event(messages: list[MessageTypeDef], queue_arn: str) -> dict[str
     }
 
 
-def scheduled_event() -> dict[str, Any]:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def scheduled_event(now: datetime | None = None) -> dict[str, Any]:
+    """EventBridge's event for a schedule; `time` on the dev stack's clock when given."""
     return {
         "version": "0", "id": "local", "detail-type": "Scheduled Event",
         "source": "aws.events", "account": "000000000000",
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": (now or utc_now()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": "eu-central-1", "resources": [], "detail": {},
     }
 
@@ -62,6 +67,7 @@ class LocalWorker:
         sweep_every: float = 60.0,
         threads: int = 1,
         clock: Handler | None = None,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self._client = client
         self._queue_url = queue_url
@@ -71,6 +77,7 @@ class LocalWorker:
         self._deliver = deliver
         self._sweep = sweep
         self._clock = clock
+        self._now = now  # the schedules' event time: the dev stack's clock in `make run`
         self._sweep_every = sweep_every
         self._stop = threading.Event()
         # Lambda runs several workers side by side; so can the local one.
@@ -112,9 +119,18 @@ class LocalWorker:
 
     def run_schedules(self) -> None:
         """Run each scheduled handler once, as EventBridge would."""
-        self._sweep(scheduled_event(), None)
+        self._sweep(scheduled_event(self._now()), None)
         if self._clock is not None:
-            self._clock(scheduled_event(), None)
+            self._clock(scheduled_event(self._now()), None)
+
+    def queue_is_empty(self) -> bool:
+        """No message waiting, delayed or being handled (received, not yet deleted)."""
+        attributes = self._client.get_queue_attributes(
+            QueueUrl=self._queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                            "ApproximateNumberOfMessagesDelayed"],
+        )["Attributes"]
+        return all(int(value) == 0 for value in attributes.values())
 
     def _run(self, sweeps: bool) -> None:
         next_sweep = time.monotonic() + self._sweep_every
