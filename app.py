@@ -154,6 +154,18 @@ def thanks(language: str, reference: str) -> Response:
     ))
 
 
+@app.route("/{language}/status/{reference}", methods=["GET"])
+def status_page(language: str, reference: str) -> Response:
+    """The resident's status page (HTML, or JSON for `Accept: application/json`)."""
+    from chalicelib.web.status import StatusRequest, answer_status
+
+    request = _request()
+    query: Mapping[str, str] = request.query_params or {}
+    asked = StatusRequest(language, reference, query.get("t"), request.headers.get("accept"),
+                          request.headers.get("accept-language"))
+    return _response(answer_status(asked, wiring.services().status_pages))
+
+
 @app.route("/{language}/privacy", methods=["GET"])
 def privacy(language: str) -> Response:
     if language not in form_languages():

@@ -21,9 +21,11 @@ from chalicelib.aws.ses_mailer import SESMailer
 from chalicelib.core.claims import ClaimLinks, ClaimTokens
 from chalicelib.core.emails import Sender, build_email
 from chalicelib.core.inquiry import Inquiry
+from chalicelib.core.links import Links
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
 from chalicelib.core.references import new_reference
 from chalicelib.core.routing_file import bundled_routing
+from chalicelib.core.status import StatusLinks, StatusTokens
 
 # When the emails are built: their Date header.
 SENT_AT = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
@@ -35,7 +37,9 @@ RUNS = 300
 WARM_UP = 20
 RENDER_GOAL_MS = 1.0
 SENDER = Sender("wegweiser@wegweiser.test", "Wegweiser Flensburg")
-LINKS = ClaimLinks(ClaimTokens(b"bench claim links"), "https://wegweiser.example/api/")
+LINKS = Links(claim=ClaimLinks(ClaimTokens(b"bench claim links"), "https://wegweiser.example/api/"),
+              status=StatusLinks(StatusTokens(b"bench status links"),
+                                 "https://wegweiser.example/api/"))
 
 
 def sample_record() -> InquiryRecord:

@@ -42,8 +42,10 @@ if TYPE_CHECKING:
         Mailer,
         UnreachableContacts,
     )
+    from chalicelib.core.records import InquiryRecord
     from chalicelib.core.remote_routing import RemoteRouting
     from chalicelib.core.ses_feedback import FeedbackRecorder
+    from chalicelib.core.status import StatusLinks, StatusPages, StatusTokens
     from chalicelib.core.sweep import Sweep
 
 
@@ -104,6 +106,24 @@ class Services:
         from chalicelib.core.claims import ClaimTokens
 
         return ClaimTokens(derive_key(self.secret, "claim links"))
+
+    @functools.cached_property
+    def status_tokens(self) -> StatusTokens:
+        from chalicelib.core.status import StatusTokens
+
+        return StatusTokens(derive_key(self.secret, "status links"))
+
+    @functools.cached_property
+    def status_links(self) -> StatusLinks:
+        from chalicelib.core.status import StatusLinks
+
+        if not self.settings.public_url:
+            raise SettingsError("the status links need PUBLIC_URL, the API's address")
+        return StatusLinks(self.status_tokens, self.settings.public_url)
+
+    def new_status_link(self, record: InquiryRecord) -> str:
+        """The resident's status link of an inquiry, as its confirmation carries it."""
+        return self.status_links.url(record)
 
     def new_form_token(self) -> str:
         return self.tokens.issue(self.clock().timestamp())
@@ -208,6 +228,7 @@ class Services:
         from chalicelib.core.confirmations import ConfirmationPolicy
         from chalicelib.core.delivery import Delivery
         from chalicelib.core.emails import Sender
+        from chalicelib.core.links import Links
 
         if not self.settings.public_url:
             raise SettingsError("the emails' claim links need PUBLIC_URL, the API's address")
@@ -216,13 +237,21 @@ class Services:
                         confirmations=ConfirmationPolicy(self.counter, self.hash_key,
                                                          self.settings.confirmations_per_day),
                         clock=self.clock,
-                        links=ClaimLinks(self.claim_tokens, self.settings.public_url))
+                        links=Links(claim=ClaimLinks(self.claim_tokens,
+                                                     self.settings.public_url),
+                                    status=self.status_links))
 
     @functools.cached_property
     def claims(self) -> Claims:
         from chalicelib.core.claims import Claims
 
         return Claims(store=self.store, tokens=self.claim_tokens, clock=self.clock)
+
+    @functools.cached_property
+    def status_pages(self) -> StatusPages:
+        from chalicelib.core.status import StatusPages
+
+        return StatusPages(store=self.store, tokens=self.status_tokens, clock=self.clock)
 
     @functools.cached_property
     def escalation(self) -> EscalationClock:

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from chalicelib.core.claims import ClaimLinks
 from chalicelib.core.confirmations import ConfirmationPolicy
 from chalicelib.core.delivery_message import reference_of
 from chalicelib.core.emails import Sender, build_email
+from chalicelib.core.links import Links
 from chalicelib.core.ports import Clock, InquiryStore, Mailer, SendError
 from chalicelib.core.records import Confirmation, InquiryRecord, emails_asked
 from chalicelib.core.telemetry import Event, emit
@@ -36,7 +36,7 @@ class Delivery:
     sender: Sender
     confirmations: ConfirmationPolicy
     clock: Clock
-    links: ClaimLinks
+    links: Links  # the claim links of staff emails, the status link of the confirmation
 
     def deliver(self, reference: str) -> None:
         """Send each email the inquiry asks for that is neither sent nor refused for good.

@@ -27,8 +27,8 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 
-from chalicelib.core.claims import ClaimLinks
 from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.links import Links
 from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.messages import CONFIRMATION_WITHHELD, language_name
 from chalicelib.core.records import (
@@ -59,8 +59,7 @@ class OutgoingEmail:
 
 
 def build_email(
-    kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks, *,
-    now: datetime,
+    kind: EmailKind, record: InquiryRecord, sender: Sender, links: Links, *, now: datetime,
 ) -> OutgoingEmail:
     """The email of this kind for the inquiry as it stands, dated `now` (ValueError if
     the inquiry's state does not ask for it: an escalation email without its escalation)."""
@@ -70,13 +69,13 @@ def build_email(
 
 
 def _email_of_kind(
-    kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks
+    kind: EmailKind, record: InquiryRecord, sender: Sender, links: Links
 ) -> OutgoingEmail:
     match kind:
         case EmailKind.STAFF:
             return _staff_email(kind, record, sender, links, record.recipient, None)
         case EmailKind.RESIDENT:
-            return _resident_email(record, sender)
+            return _resident_email(record, sender, links.status.url(record))
         case EmailKind.REMINDER:
             return _reminder(record, sender, links)
         case EmailKind.ESCALATED | EmailKind.ESCALATED_AGAIN:
@@ -104,7 +103,7 @@ def _to(holder: Recipient) -> str:
 
 
 def _staff_email(
-    kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks,
+    kind: EmailKind, record: InquiryRecord, sender: Sender, links: Links,
     holder: Recipient, escalation: Escalation | None,
 ) -> OutgoingEmail:
     """The whole inquiry for its holder: the first contact, or whom it was escalated to."""
@@ -115,7 +114,7 @@ def _staff_email(
         "language_name": language_name(record.inquiry.language, staff),
         "received_at": _received(record),
         "withheld": _withheld(record.confirmation, staff),
-        "claim_url": links.url(record, holder),
+        "claim_url": links.claim.url(record, holder),
         "claim_hint": True,
         "escalated": _why_escalated(escalation, staff) if escalation else "",
     }
@@ -157,7 +156,7 @@ def _why_escalated(escalation: Escalation, staff: str) -> str:
     ) % {"names": ", ".join(escalation.not_claimed_by), "count": escalation.working_days}
 
 
-def _reminder(record: InquiryRecord, sender: Sender, links: ClaimLinks) -> OutgoingEmail:
+def _reminder(record: InquiryRecord, sender: Sender, links: Links) -> OutgoingEmail:
     """One reminder to the first contact (and the topic's copies): nobody claimed it."""
     holder = record.recipient
     staff = holder.staff_language
@@ -173,7 +172,7 @@ def _reminder(record: InquiryRecord, sender: Sender, links: ClaimLinks) -> Outgo
         "topic_label": record.topic_label_for(holder),
         "language_name": language_name(record.inquiry.language, staff),
         "received_at": _received(record),
-        "claim_url": links.url(record, holder),
+        "claim_url": links.claim.url(record, holder),
         "claim_hint": True,
     }
     message = _message(
@@ -188,7 +187,7 @@ def _reminder(record: InquiryRecord, sender: Sender, links: ClaimLinks) -> Outgo
 
 
 def _moved_note(
-    kind: EmailKind, record: InquiryRecord, sender: Sender, links: ClaimLinks,
+    kind: EmailKind, record: InquiryRecord, sender: Sender, links: Links,
     escalation: Escalation,
 ) -> OutgoingEmail:
     """A short note to the previous holder: the inquiry moved on, and to whom."""
@@ -201,7 +200,7 @@ def _moved_note(
         "escalation": escalation,
         "topic_label": record.topic_label_for(holder),
         "received_at": _received(record),
-        "claim_url": links.url(record, holder),
+        "claim_url": links.claim.url(record, holder),
         "claim_hint": False,  # the note says why already
     }
     message = _message(
@@ -214,7 +213,7 @@ def _moved_note(
 
 
 def _resident_unreachable(
-    record: InquiryRecord, sender: Sender, links: ClaimLinks
+    record: InquiryRecord, sender: Sender, links: Links
 ) -> OutgoingEmail:
     """To whoever answers the inquiry: the resident's confirmation bounced for good, so
     a reply by email will not arrive either."""
@@ -226,7 +225,7 @@ def _resident_unreachable(
         "record": record,
         "topic_label": record.topic_label_for(holder),
         "received_at": _received(record),
-        "claim_url": links.url(record, holder),
+        "claim_url": links.claim.url(record, holder),
         "claim_hint": False,
         "claimed": record.claim is not None,
     }
@@ -246,9 +245,10 @@ def _withheld(confirmation: Confirmation | None, staff: str) -> str:
     return translate(staff, CONFIRMATION_WITHHELD[confirmation])
 
 
-def _resident_email(record: InquiryRecord, sender: Sender) -> OutgoingEmail:
+def _resident_email(record: InquiryRecord, sender: Sender, status_url: str) -> OutgoingEmail:
     language = record.inquiry.language
-    context = {"record": record, "topic_label": record.topic_labels[language]}
+    context = {"record": record, "topic_label": record.topic_labels[language],
+               "status_url": status_url}
     # In a right-to-left subject the reference is isolated left to right (LRI … PDI):
     # otherwise a reference that starts with a digit is shown torn apart.
     rtl = LANGUAGES[language].direction == "rtl"

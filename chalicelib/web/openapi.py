@@ -114,6 +114,7 @@ def _paths() -> dict[str, Any]:
                  "schema": {"type": "string"}},
             ],
         )},
+        "/{language}/status/{reference}": {"get": _status()},
         "/{language}/privacy": {"get": _operation(
             "showPrivacyNotice", "The privacy notice (Art. 13 GDPR).",
             {"200": _html("The privacy notice."), "404": _html(UNKNOWN_LANGUAGE)},
@@ -193,6 +194,48 @@ def _claim() -> dict[str, Any]:
     claim["requestBody"] = {"required": True, "content": {FORM: {"schema": _object(
         {"t": {"type": "string", "description": "The token of the page's link."}})}}}
     return {"get": look, "post": claim}
+
+
+def _status() -> dict[str, Any]:
+    """The resident's status page, from the link in their confirmation."""
+    missing = "A wrong token, an unknown or an expired reference: the same answer for all."
+    status = _object({
+        "reference": {"type": "string", "pattern": REFERENCE_PATTERN},
+        "state": {"type": "string", "enum": ["received", "claimed", "answered",
+                                             "not_answered"]},
+        "organisation": {"type": "string",
+                         "description": "The organisation that handles the inquiry now."},
+        "received": {"type": "string", "format": "date-time"},
+        "claimed": {"type": ["string", "null"], "format": "date-time",
+                    "description": "When somebody took the inquiry on; null until then."},
+        "answered": {"type": ["boolean", "null"],
+                     "description": "The resident's answer to the follow-up; null until "
+                                    "they gave one."},
+    })
+    return _operation(
+        "showStatus",
+        "The resident's status page in the page's language: when the inquiry arrived, the "
+        "organisation that handles it, whether and when somebody took it on. Never a name, "
+        "the message or a staff address. `Accept: application/json` gives the JSON.",
+        {
+            "200": _response("The status.", content={HTML: HTML_PAGE, JSON: status}),
+            "404": _response(missing, content={
+                HTML: HTML_PAGE, JSON: _object({"error": {"type": "string",
+                                                          "enum": ["not_found"]}})}),
+            "503": _response("The inquiries cannot be read just now.", retry_after=True,
+                             content={HTML: HTML_PAGE, JSON: _object(
+                                 {"error": {"type": "string", "enum": ["unavailable"]}})}),
+        },
+        [
+            _path_parameter("language", LANGUAGE_IN_PATH),
+            _path_parameter("reference", "The inquiry's reference, such as `K7QM-X3PA`.",
+                            {"type": "string", "pattern": REFERENCE_PATTERN}),
+            {"name": "t", "in": "query", "required": True,
+             "description": "The status link's token: signed, bound to the reference, valid "
+                            "until the inquiry's retention ends.",
+             "schema": {"type": "string"}},
+        ],
+    )
 
 
 def _submit_inquiry() -> dict[str, Any]:

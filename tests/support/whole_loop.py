@@ -76,7 +76,7 @@ class Loop:
         self.escalation = EscalationClock(store=self.store, queue=self.queue,
                                           current_routing=lambda: self.routing,
                                           clock=self.clock, unreachable=self.unreachable)
-        self.claims = Claims(store=self.store, tokens=LINKS.tokens, clock=self.clock)
+        self.claims = Claims(store=self.store, tokens=LINKS.claim.tokens, clock=self.clock)
         self.feedback = FeedbackRecorder(
             InMemoryCounter(), SECRET, store=self.store, queue=self.queue,
             unreachable=self.unreachable, fail_over=self.escalation.fail_over)
@@ -113,7 +113,7 @@ class Loop:
 
     def claim_token(self, reference: str, contact_key: str = "anna-meier") -> str:
         """The token of the claim link in the email to that contact."""
-        return LINKS.tokens.issue(reference, contact_key, self.record(reference).expires_at)
+        return LINKS.claim.tokens.issue(reference, contact_key, self.record(reference).expires_at)
 
     def deadline(self, reference: str, step: Step) -> datetime:
         return deadline(self.record(reference), step)

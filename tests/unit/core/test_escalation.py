@@ -229,7 +229,7 @@ def test_after_a_claim_nobody_is_reminded_or_escalated_however_far_the_clock_mov
     loop: Loop,
 ) -> None:
     reference = loop.submit()
-    token = LINKS.tokens.issue(reference, "anna-meier", loop.record(reference).expires_at)
+    token = LINKS.claim.tokens.issue(reference, "anna-meier", loop.record(reference).expires_at)
     loop.claims.claim(reference, token)
     sent = len(loop.mailer.sent)
 
@@ -246,7 +246,7 @@ def test_a_claim_between_the_step_and_its_delivery_stops_its_emails(loop: Loop) 
     loop.at(loop.deadline(reference, Step.REMIND))
     loop.escalation.run()  # the reminder is asked for and queued
 
-    token = LINKS.tokens.issue(reference, "anna-meier", loop.record(reference).expires_at)
+    token = LINKS.claim.tokens.issue(reference, "anna-meier", loop.record(reference).expires_at)
     loop.claims.claim(reference, token)
     loop.deliver()
 

@@ -73,7 +73,7 @@ def claimant(link: str) -> str | None:
     """Whom the link claims the inquiry for."""
     parts = urlsplit(link.replace("&amp;", "&"))
     (token,) = parse_qs(parts.query)["t"]
-    return LINKS.tokens.contact(parts.path.rsplit("/", 1)[1], token, RECEIVED)
+    return LINKS.claim.tokens.contact(parts.path.rsplit("/", 1)[1], token, RECEIVED)
 
 
 def to(message: EmailMessage) -> list[str]:
