@@ -450,16 +450,23 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
     def text(name: str) -> str:
         return item[name]["S"]
 
+    def optional(name: str) -> str:
+        return item[name]["S"] if name in item else ""
+
+    def moment(name: str) -> datetime | None:
+        return datetime.fromisoformat(item[name]["S"]) if name in item else None
+
     received_at = datetime.fromisoformat(text("received_at"))
     routing = json.loads(text("routing"))
     return InquiryRecord(
         reference=text("reference"),
         received_at=received_at,
         inquiry=Inquiry(
-            email=text("email"),
+            # Gone once the personal data is forgotten (`forgotten_at`): then "".
+            email=optional("email"),
             topic=text("topic"),
-            message=text("message"),
-            name=text("name"),
+            message=optional("message"),
+            name=optional("name"),
             language=text("language"),
             consent="consent_at" in item,
         ),
@@ -493,8 +500,11 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
                           for name in ESCALATION_ATTRIBUTES.values() if name in item),
         claim=_claim_of(item),
         steps_taken=int(item["steps_taken"]["N"]) if "steps_taken" in item else 0,
-        resident_bounced_at=(datetime.fromisoformat(text("resident_bounced_at"))
-                             if "resident_bounced_at" in item else None),
+        resident_bounced_at=moment("resident_bounced_at"),
+        forgotten_at=moment("forgotten_at"),
+        erased_at=moment("erased_at"),
+        answered=item["answered"]["BOOL"] if "answered" in item else None,
+        answered_at=moment("answered_at"),
     )
 
 

@@ -152,6 +152,16 @@ class InquiryRecord:
     # When SES reported that the resident's confirmation bounced for good: the holder
     # is told that a reply by email will not arrive.
     resident_bounced_at: datetime | None = None
+    # When the resident's name, address and message were removed from the store (the
+    # loop closed, or the resident asked for erasure): the inquiry's `email`, `name` and
+    # `message` are "" from then on; reference, topic, language, dates and states stay.
+    forgotten_at: datetime | None = None
+    # When the resident asked for erasure (Art. 17) on the status page.
+    erased_at: datetime | None = None
+    # The resident's answer to the follow-up ("did you get an answer?"): True, False,
+    # or None while there is none; the first answer stands.
+    answered: bool | None = None
+    answered_at: datetime | None = None
 
     @property
     def expires_at(self) -> datetime:

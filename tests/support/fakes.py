@@ -78,6 +78,10 @@ class StoredInquiry:
     claim: Claim | None = None
     steps_taken: int = 0
     resident_bounced_at: datetime | None = None
+    forgotten_at: datetime | None = None
+    erased_at: datetime | None = None
+    answered: bool | None = None
+    answered_at: datetime | None = None
 
 
 class InMemoryInquiryStore:
@@ -104,7 +108,8 @@ class InMemoryInquiryStore:
             record=replace(record, sent=frozenset(), failed=frozenset(), confirmation=None,
                            step=None, due_at=None, step_tries=0, reminded_at=None,
                            escalations=(), claim=None, steps_taken=0,
-                           resident_bounced_at=None),
+                           resident_bounced_at=None, forgotten_at=None, erased_at=None,
+                           answered=None, answered_at=None),
             expires_at=_seconds(record.expires_at),
             step=record.step if record.due_at is not None else None,
             due_at=record.due_at if record.step is not None else None,
@@ -121,7 +126,9 @@ class InMemoryInquiryStore:
                        step=stored.step, due_at=stored.due_at, step_tries=stored.step_tries,
                        reminded_at=stored.reminded_at, escalations=stored.escalations,
                        claim=stored.claim, steps_taken=stored.steps_taken,
-                       resident_bounced_at=stored.resident_bounced_at)
+                       resident_bounced_at=stored.resident_bounced_at,
+                       forgotten_at=stored.forgotten_at, erased_at=stored.erased_at,
+                       answered=stored.answered, answered_at=stored.answered_at)
 
     def claim_email(
         self, reference: str, kind: EmailKind, now: datetime, lease: timedelta
