@@ -166,6 +166,57 @@ def status_page(language: str, reference: str) -> Response:
     return _response(answer_status(asked, wiring.services().status_pages))
 
 
+@app.route("/{language}/status/{reference}/erase", methods=["GET"])
+def erasure_page(language: str, reference: str) -> Response:
+    """The confirmation page of erasure: what it does and does not do; changes nothing."""
+    from chalicelib.web.erasure import ErasureRequest, show_erasure
+
+    request = _request()
+    query: Mapping[str, str] = request.query_params or {}
+    asked = ErasureRequest(language, reference, query.get("t"), request.headers.get("accept"),
+                           request.headers.get("accept-language"))
+    return _response(show_erasure(asked, wiring.services().erasure))
+
+
+@app.route("/{language}/status/{reference}/erase", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded"])
+def erase_inquiry(language: str, reference: str) -> Response:
+    """Erase the inquiry's personal data (form field `t`, the status link's token)."""
+    from chalicelib.web.erasure import ErasureRequest, post_erasure, token_of
+
+    request = _request()
+    body = request.raw_body
+    asked = ErasureRequest(language, reference,
+                           token_of(body.encode() if isinstance(body, str) else body),
+                           request.headers.get("accept"), request.headers.get("accept-language"))
+    return _response(post_erasure(asked, wiring.services().erasure))
+
+
+@app.route("/{language}/answered/{reference}", methods=["GET"])
+def answer_page(language: str, reference: str) -> Response:
+    """The follow-up's page for the link's answer, with one button; changes nothing."""
+    from chalicelib.web.answered import show_answer
+
+    request = _request()
+    query: Mapping[str, str] = request.query_params or {}
+    return _response(show_answer(wiring.services().follow_ups, language, reference,
+                                 query.get("t"), query.get("answer"),
+                                 request.headers.get("accept-language")))
+
+
+@app.route("/{language}/answered/{reference}", methods=["POST"],
+           content_types=["application/x-www-form-urlencoded"])
+def answer_follow_up(language: str, reference: str) -> Response:
+    """Record the resident's answer (form fields `t`, `answer`); the first stands."""
+    from chalicelib.web.answered import post_answer
+
+    request = _request()
+    body = request.raw_body
+    return _response(post_answer(wiring.services().follow_ups, language, reference,
+                                 body.encode() if isinstance(body, str) else body,
+                                 request.headers.get("accept-language")))
+
+
 @app.route("/{language}/privacy", methods=["GET"])
 def privacy(language: str) -> Response:
     if language not in form_languages():

@@ -20,6 +20,7 @@ from bench.results import MeasurementFailed, Row
 from chalicelib.aws.ses_mailer import SESMailer
 from chalicelib.core.claims import ClaimLinks, ClaimTokens
 from chalicelib.core.emails import Sender, build_email
+from chalicelib.core.follow_up import AnswerLinks, AnswerTokens
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.links import Links
 from chalicelib.core.records import EmailKind, InquiryRecord, Recipient
@@ -39,6 +40,8 @@ RENDER_GOAL_MS = 1.0
 SENDER = Sender("wegweiser@wegweiser.test", "Wegweiser Flensburg")
 LINKS = Links(claim=ClaimLinks(ClaimTokens(b"bench claim links"), "https://wegweiser.example/api/"),
               status=StatusLinks(StatusTokens(b"bench status links"),
+                                 "https://wegweiser.example/api/"),
+              answer=AnswerLinks(AnswerTokens(b"bench answer links"),
                                  "https://wegweiser.example/api/"))
 
 

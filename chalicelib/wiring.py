@@ -32,7 +32,9 @@ from chalicelib.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from chalicelib.core.claims import Claims, ClaimTokens
     from chalicelib.core.delivery import Delivery
+    from chalicelib.core.erasure import Erasure
     from chalicelib.core.escalation import EscalationClock
+    from chalicelib.core.follow_up import AnswerLinks, AnswerTokens, FollowUps
     from chalicelib.core.intake import InquiryIntake
     from chalicelib.core.ports import (
         Clock,
@@ -120,6 +122,20 @@ class Services:
         if not self.settings.public_url:
             raise SettingsError("the status links need PUBLIC_URL, the API's address")
         return StatusLinks(self.status_tokens, self.settings.public_url)
+
+    @functools.cached_property
+    def answer_tokens(self) -> AnswerTokens:
+        from chalicelib.core.follow_up import AnswerTokens
+
+        return AnswerTokens(derive_key(self.secret, "answer links"))
+
+    @functools.cached_property
+    def answer_links(self) -> AnswerLinks:
+        from chalicelib.core.follow_up import AnswerLinks
+
+        if not self.settings.public_url:
+            raise SettingsError("the follow-up's links need PUBLIC_URL, the API's address")
+        return AnswerLinks(self.answer_tokens, self.settings.public_url)
 
     def new_status_link(self, record: InquiryRecord) -> str:
         """The resident's status link of an inquiry, as its confirmation carries it."""
@@ -239,7 +255,7 @@ class Services:
                         clock=self.clock,
                         links=Links(claim=ClaimLinks(self.claim_tokens,
                                                      self.settings.public_url),
-                                    status=self.status_links))
+                                    status=self.status_links, answer=self.answer_links))
 
     @functools.cached_property
     def claims(self) -> Claims:
@@ -252,6 +268,20 @@ class Services:
         from chalicelib.core.status import StatusPages
 
         return StatusPages(store=self.store, tokens=self.status_tokens, clock=self.clock)
+
+    @functools.cached_property
+    def erasure(self) -> Erasure:
+        from chalicelib.core.erasure import Erasure
+
+        return Erasure(store=self.store, tokens=self.status_tokens, queue=self.queue,
+                       clock=self.clock)
+
+    @functools.cached_property
+    def follow_ups(self) -> FollowUps:
+        from chalicelib.core.follow_up import FollowUps
+
+        return FollowUps(store=self.store, tokens=self.answer_tokens, clock=self.clock,
+                         not_answered=self.escalation.not_answered)
 
     @functools.cached_property
     def escalation(self) -> EscalationClock:

@@ -23,6 +23,7 @@ from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.ports import ClockMove, EmailInProgress, ReferenceTaken, StoreUnavailable
 from chalicelib.core.records import (
     EMAIL_KINDS,
+    ESCALATION_PHASE,
     Claim,
     Confirmation,
     EmailKind,
@@ -288,7 +289,12 @@ class DynamoDBInquiryStore:
         removes: list[str] = []
         names = dict(CLOCK_NAMES)
         values: dict[str, AttributeValueTypeDef] = {}
-        conditions = ["attribute_exists(pk)", "attribute_not_exists(#claimed_at)"]
+        # An erased inquiry is off the clock for good (a bounce of its notes moves nothing).
+        conditions = ["attribute_exists(pk)", "attribute_not_exists(erased_at)"]
+        if expected in ESCALATION_PHASE:  # the follow-up and the close come claimed or not
+            conditions.append("attribute_not_exists(#claimed_at)")
+        else:
+            del names["#claimed_at"]  # DynamoDB refuses a name no expression uses
         if expected is None:
             conditions.append("attribute_not_exists(#step)")
         else:
@@ -311,6 +317,12 @@ class DynamoDBInquiryStore:
             removes.append("#tries")
         if move.remind:
             sets.append("reminded_at = :now")
+        if move.release_claim:
+            names["#claimed_at"] = "claimed_at"
+            removes += ["#claimed_at", "claimed_by", "claimed_by_name"]
+        if move.follow_up:  # never more than one follow-up
+            sets.append("followed_up_at = :now")
+            conditions.append("attribute_not_exists(followed_up_at)")
         if move.escalation is not None:
             names["#escalation"] = ESCALATION_ATTRIBUTES[move.escalation.step]
             conditions.append("attribute_not_exists(#escalation)")
@@ -324,7 +336,7 @@ class DynamoDBInquiryStore:
                      "#steps = if_not_exists(#steps, :zero) + :one"]
             names.update({"#pending": "pending", "#steps": "steps_taken"})
             values.update({":pending": {"S": PENDING}, ":zero": {"N": "0"}, ":one": {"N": "1"}})
-        if move.remind or move.asks_for_emails:
+        if move.remind or move.follow_up or move.asks_for_emails:
             values[":now"] = {"S": now.isoformat()}
         expression = "SET " + ", ".join(sets) if sets else ""
         if removes:
@@ -364,31 +376,131 @@ class DynamoDBInquiryStore:
             return False
         return True
 
-    def claim(self, reference: str, claim: Claim) -> Claim | None:
-        """The first claim stands; it takes the inquiry off the clock's index."""
+    def erase(self, reference: str, now: datetime) -> bool:
+        """Once: the resident's name, address and message go, the clock stops (off its
+        index), and the notes it asks for put the inquiry back on the sweep's list. The
+        reason a refused confirmation gave goes too: SES's text may name the address."""
         try:
             with _dynamodb_errors():
                 self._client.update_item(
                     TableName=self._table,
                     Key=_key(reference),
-                    UpdateExpression=("SET #claimed_at = :at, claimed_by = :by,"
-                                      " claimed_by_name = :name"
-                                      " REMOVE #step, #due, #due_at, #tries"),
+                    UpdateExpression=(
+                        "SET erased_at = :now, forgotten_at = if_not_exists(forgotten_at, :now),"
+                        " #pending = :pending, sweeps = :zero, swept_at = :now,"
+                        " #steps = if_not_exists(#steps, :zero) + :one"
+                        " REMOVE #name, #email, #message, #resident_failure,"
+                        " #step, #due, #due_at, #tries"),
+                    ConditionExpression=("attribute_exists(pk) AND attribute_not_exists(erased_at)"
+                                         " AND expires_at > :seconds"),
+                    ExpressionAttributeNames={
+                        **{name: CLOCK_NAMES[name] for name in ("#step", "#due", "#due_at",
+                                                                "#tries")},
+                        "#pending": "pending", "#steps": "steps_taken",
+                        "#name": "name", "#email": "email", "#message": "message",
+                        "#resident_failure": f"{EmailKind.RESIDENT}_failure"},
+                    ExpressionAttributeValues={":now": {"S": now.isoformat()},
+                                               ":seconds": {"N": str(int(now.timestamp()))},
+                                               ":pending": {"S": PENDING},
+                                               ":zero": {"N": "0"}, ":one": {"N": "1"}},
+                )
+        except _ConditionFailed:
+            return False
+        return True
+
+    def claim(self, reference: str, claim: Claim,
+              follow_up_at: datetime | None = None) -> Claim | None:
+        """The first claim stands. While the clock is at a step that passes the inquiry
+        on, the same write moves it to the follow-up; later steps stay as they are."""
+        claimed = "SET #claimed_at = :at, claimed_by = :by, claimed_by_name = :name"
+        values: dict[str, AttributeValueTypeDef] = {
+            ":at": {"S": claim.at.isoformat()}, ":by": {"S": claim.contact_key},
+            ":name": {"S": claim.name},
+            **{f":{step}": {"S": step} for step in ESCALATION_PHASE}}
+        phase = "#step IN (" + ", ".join(f":{step}" for step in sorted(ESCALATION_PHASE)) + ")"
+        if follow_up_at is not None:
+            to_follow_up = (claimed + ", #step = :follow_up, #due = :due, #due_at = :due_at"
+                            " REMOVE #tries")
+            follow_up_values: dict[str, AttributeValueTypeDef] = {
+                ":follow_up": {"S": Step.FOLLOW_UP}, ":due": {"S": DUE},
+                ":due_at": {"S": _utc_text(follow_up_at)}}
+        else:
+            to_follow_up = claimed + " REMOVE #step, #due, #due_at, #tries"
+            follow_up_values = {}
+        unclaimed = "attribute_exists(pk) AND attribute_not_exists(#claimed_at)"
+        writes: list[tuple[str, str, dict[str, AttributeValueTypeDef]]] = [
+            (to_follow_up, f"{unclaimed} AND {phase}", {**values, **follow_up_values}),
+            # Past that phase (or off the clock): the claim alone.
+            (claimed, f"{unclaimed} AND (attribute_not_exists(#step) OR NOT {phase})",
+             values),
+        ]
+        for expression, condition, expression_values in writes:
+            try:
+                with _dynamodb_errors():
+                    self._client.update_item(
+                        TableName=self._table,
+                        Key=_key(reference),
+                        UpdateExpression=expression,
+                        ConditionExpression=condition,
+                        ExpressionAttributeNames={
+                            name: CLOCK_NAMES[name] for name in CLOCK_NAMES
+                            if name in expression or name in condition},
+                        ExpressionAttributeValues={
+                            name: value for name, value in expression_values.items()
+                            if name in expression or name in condition},
+                    )
+            except _ConditionFailed:
+                continue
+            return claim
+        with _dynamodb_errors():
+            item = self._client.get_item(
+                TableName=self._table, Key=_key(reference), ConsistentRead=True,
+                ProjectionExpression="claimed_at, claimed_by, claimed_by_name",
+            ).get("Item")
+        return _claim_of(item) if item else None
+
+    def record_answer(self, reference: str, answered: bool, now: datetime) -> bool | None:
+        """The first answer stands."""
+        try:
+            with _dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(reference),
+                    UpdateExpression="SET answered = :answered, answered_at = :now",
                     ConditionExpression=("attribute_exists(pk)"
-                                         " AND attribute_not_exists(#claimed_at)"),
-                    ExpressionAttributeNames=CLOCK_NAMES,
-                    ExpressionAttributeValues={":at": {"S": claim.at.isoformat()},
-                                               ":by": {"S": claim.contact_key},
-                                               ":name": {"S": claim.name}},
+                                         " AND attribute_not_exists(answered)"),
+                    ExpressionAttributeValues={":answered": {"BOOL": answered},
+                                               ":now": {"S": now.isoformat()}},
                 )
         except _ConditionFailed:
             with _dynamodb_errors():
                 item = self._client.get_item(
                     TableName=self._table, Key=_key(reference), ConsistentRead=True,
-                    ProjectionExpression="claimed_at, claimed_by, claimed_by_name",
+                    ProjectionExpression="answered",
                 ).get("Item")
-            return _claim_of(item) if item else None
-        return claim
+            if not item or "answered" not in item:
+                return None
+            return item["answered"]["BOOL"]
+        return answered
+
+    def forget_personal_data(self, reference: str, now: datetime) -> bool:
+        """Once: REMOVE name, email and message; `forgotten_at` says when."""
+        try:
+            with _dynamodb_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(reference),
+                    UpdateExpression=("SET forgotten_at = :now"
+                                      " REMOVE #name, #email, #message"),
+                    ConditionExpression=("attribute_exists(pk)"
+                                         " AND attribute_not_exists(forgotten_at)"),
+                    ExpressionAttributeNames={"#name": "name", "#email": "email",
+                                              "#message": "message"},
+                    ExpressionAttributeValues={":now": {"S": now.isoformat()}},
+                )
+        except _ConditionFailed:
+            return False
+        return True
 
     def _update(
         self,
@@ -505,6 +617,7 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
         erased_at=moment("erased_at"),
         answered=item["answered"]["BOOL"] if "answered" in item else None,
         answered_at=moment("answered_at"),
+        followed_up_at=moment("followed_up_at"),
     )
 
 

@@ -2,7 +2,8 @@
 
 A contact's reply to the resident does not pass through Wegweiser, so the claim is the
 one sign that somebody took the inquiry on; it stops the reminders and escalations
-(chalicelib/core/escalation.py). Every email to a holder carries a link
+(chalicelib/core/escalation.py) and moves the clock on to the follow-up, which asks
+the resident whether an answer came. Every email to a holder carries a link
 `claim/{reference}?t=…` whose token is an HMAC, with a key of its own, over the
 reference, the contact the email was addressed to and the end of the inquiry's
 retention: it claims this inquiry for that contact only (a cc recipient claims on the
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+from chalicelib.core.escalation import after_claim
 from chalicelib.core.ports import Clock, InquiryStore
 from chalicelib.core.records import Claim, InquiryRecord, Recipient
 from chalicelib.core.references import PATTERN
@@ -124,7 +126,8 @@ class Claims:
         if view is None or view.claim is not None:
             return view
         mine = Claim(view.holder.contact_key, view.holder.name, self.clock())
-        standing = self.store.claim(reference, mine)
+        _, follow_up_at = after_claim(view.record)
+        standing = self.store.claim(reference, mine, follow_up_at)
         if standing is None:
             return None
         if standing == mine:

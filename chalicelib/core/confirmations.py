@@ -29,13 +29,21 @@ class ConfirmationPolicy:
     def decide(self, address: str, now: datetime) -> Confirmation:
         """SEND, or why not; counts this confirmation. CounterUnavailable propagates:
         the delivery is then tried again later rather than guessed."""
-        feedback = self.counter.read(feedback_key(self.secret, address), now)
-        if feedback.get(FeedbackKind.COMPLAINT):
-            return Confirmation.COMPLAINED
-        if feedback.get(FeedbackKind.BOUNCE):
-            return Confirmation.BOUNCED
+        if (refused := self.refused(address, now)) is not None:
+            return refused
         day = int(now.timestamp()) // DAY_SECONDS
         recipient = keyed_digest(self.secret, "confirmations", address.lower())
         sent = self.counter.add(f"confirmations#{recipient}#{day}", "sent",
                                 (day + 1) * DAY_SECONDS)
         return Confirmation.SEND if sent <= self.per_day else Confirmation.TOO_MANY
+
+    def refused(self, address: str, now: datetime) -> Confirmation | None:
+        """COMPLAINED or BOUNCED if SES reported that of the address (within the
+        counter's time), else None: also asked before the follow-up, since a complaint
+        about the confirmation comes after it. CounterUnavailable propagates."""
+        feedback = self.counter.read(feedback_key(self.secret, address), now)
+        if feedback.get(FeedbackKind.COMPLAINT):
+            return Confirmation.COMPLAINED
+        if feedback.get(FeedbackKind.BOUNCE):
+            return Confirmation.BOUNCED
+        return None

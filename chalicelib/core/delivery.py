@@ -21,7 +21,7 @@ from chalicelib.core.delivery_message import reference_of
 from chalicelib.core.emails import Sender, build_email
 from chalicelib.core.links import Links
 from chalicelib.core.ports import Clock, InquiryStore, Mailer, SendError
-from chalicelib.core.records import Confirmation, InquiryRecord, emails_asked
+from chalicelib.core.records import Confirmation, EmailKind, InquiryRecord, emails_asked
 from chalicelib.core.telemetry import Event, emit
 
 # How long one worker may hold an email before another may try it. Longer than a
@@ -53,9 +53,11 @@ class Delivery:
         # A withheld confirmation is not asked for (the staff email says why); nor is
         # what the clock asked for once somebody claimed the inquiry.
         for kind in emails_asked(record):
-            if kind in record.sent or kind in record.failed or not self.store.claim_email(
-                reference, kind, self.clock(), EMAIL_LEASE
-            ):
+            if kind in record.sent or kind in record.failed:
+                continue
+            if kind is EmailKind.FOLLOW_UP and self._follow_up_refused(record):
+                continue
+            if not self.store.claim_email(reference, kind, self.clock(), EMAIL_LEASE):
                 continue
             outgoing = build_email(kind, record, self.sender, self.links, now=self.clock())
             try:
@@ -80,10 +82,24 @@ class Delivery:
                  reference=reference, kind=kind)
         self.store.mark_delivered(reference, record.steps_taken)
 
+    def _follow_up_refused(self, record: InquiryRecord) -> bool:
+        """No follow-up to an address that complained or bounced since the confirmation
+        (the record knows only of a bounce of the confirmation itself): marked failed
+        with the reason, so it is never tried again. CounterUnavailable propagates."""
+        refused = self.confirmations.refused(record.inquiry.email, self.clock())
+        if refused is None:
+            return False
+        self.store.mark_failed(record.reference, EmailKind.FOLLOW_UP, f"withheld: {refused}",
+                               self.clock())
+        emit(Event.FOLLOW_UP_WITHHELD, "inquiry %s: no follow-up to the resident (%s)",
+             record.reference, refused, reference=record.reference, outcome=refused)
+        return True
+
     def _with_confirmation_decided(self, record: InquiryRecord) -> InquiryRecord:
         """Decide once, before the staff email, whether the resident is confirmed: the
-        staff email then tells the contact person when they are not."""
-        if record.confirmation is not None:
+        staff email then tells the contact person when they are not (never once erased:
+        there is no address left to decide on)."""
+        if record.confirmation is not None or record.erased_at is not None:
             return record
         decision = self.confirmations.decide(record.inquiry.email, self.clock())
         settled = self.store.settle_confirmation(record.reference, decision)

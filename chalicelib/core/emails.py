@@ -32,6 +32,7 @@ from chalicelib.core.links import Links
 from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.messages import CONFIRMATION_WITHHELD, language_name
 from chalicelib.core.records import (
+    ERASURE_NOTES,
     ESCALATION_EMAILS,
     Confirmation,
     EmailKind,
@@ -85,6 +86,11 @@ def _email_of_kind(
             return _moved_note(kind, record, sender, links, _escalation_of(kind, record))
         case EmailKind.RESIDENT_UNREACHABLE:
             return _resident_unreachable(record, sender, links)
+        case EmailKind.FOLLOW_UP:
+            return _follow_up(record, sender, links)
+        case (EmailKind.ERASED_FOR_CONTACT | EmailKind.ERASED_FOR_DEPUTY
+              | EmailKind.ERASED_FOR_ESCALATION_CONTACT):
+            return _erasure_note(kind, record, sender)
 
 
 def _escalation_of(kind: EmailKind, record: InquiryRecord) -> Escalation:
@@ -133,8 +139,10 @@ def _staff_email(
         text=render("email/staff.txt", staff, **context),
         html=render("email/staff.html", staff, subject=subject, **context),
     )
-    # One click on "Reply" in Outlook answers the resident.
-    message["Reply-To"] = record.inquiry.email
+    # One click on "Reply" in Outlook answers the resident (unless the address is gone:
+    # the loop closed, and a "no" passed the inquiry on with its reference and topic).
+    if record.inquiry.email:
+        message["Reply-To"] = record.inquiry.email
     message["Auto-Submitted"] = "auto-generated"
     if holder.cc:
         message["Cc"] = ", ".join(holder.cc)
@@ -148,6 +156,8 @@ def _why_escalated(escalation: Escalation, staff: str) -> str:
         return translate(staff, "Passed on to you: the email to %(name)s could not be "
                          "delivered, their address does not accept mail.") % {
             "name": escalation.previous.name}
+    if escalation.reason is EscalationReason.NOT_ANSWERED:
+        return translate(staff, "The resident reports: no answer received.")
     # Called as ngettext, so that Babel finds both forms for the catalogs.
     return catalog(staff).ngettext(
         "Escalated to you: not claimed by %(names)s within %(count)s working day.",
@@ -238,6 +248,39 @@ def _resident_unreachable(
     return OutgoingEmail(EmailKind.RESIDENT_UNREACHABLE, holder.email, message)
 
 
+def _erasure_note(kind: EmailKind, record: InquiryRecord, sender: Sender) -> OutgoingEmail:
+    """To a holder who received the inquiry, with the copies their email went to: the
+    resident withdrew it and asked for erasure, please delete your copy (Art. 17 and 19
+    GDPR). Nothing the resident wrote (it is gone), no claim link, no Reply-To."""
+    holder = _told_of_erasure(kind, record)
+    staff = holder.staff_language
+    subject = translate(staff, "Inquiry %(reference)s: withdrawn, please delete") % {
+        "reference": record.reference}
+    context = {
+        "record": record,
+        "topic_label": record.topic_label_for(holder),
+        "received_at": _received(record),
+    }
+    message = _message(
+        sender, to=_to(holder), subject=subject, language=staff,
+        text=render("email/erased.txt", staff, subject=subject, **context),
+        html=render("email/erased.html", staff, subject=subject, **context),
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    if holder.cc:
+        message["Cc"] = ", ".join(holder.cc)
+    return OutgoingEmail(kind, holder.email, message, holder.cc)
+
+
+def _told_of_erasure(kind: EmailKind, record: InquiryRecord) -> Recipient:
+    """Whom a note of this kind goes to: the first contact, or whom an escalation brought
+    the inquiry to (emails_asked says whether it is asked for: see erasure_notes)."""
+    brought_by = next(email for email, note in ERASURE_NOTES.items() if note is kind)
+    if brought_by is EmailKind.STAFF:
+        return record.recipient
+    return _escalation_of(brought_by, record).to
+
+
 def _withheld(confirmation: Confirmation | None, staff: str) -> str:
     """Why the resident got no confirmation, in the staff's language; "" if they got one."""
     if confirmation is None or confirmation is Confirmation.SEND:
@@ -272,6 +315,34 @@ def _resident_email(record: InquiryRecord, sender: Sender, status_url: str) -> O
                                      charset="utf-8")
     message["Auto-Submitted"] = "auto-replied"
     return OutgoingEmail(EmailKind.RESIDENT, record.inquiry.email, message)
+
+
+def _follow_up(record: InquiryRecord, sender: Sender, links: Links) -> OutgoingEmail:
+    """To the resident, once: "Did you get an answer to inquiry X?", a yes and a no link.
+
+    No Reply-To to the holder, unlike the confirmation: a reply would reach a contact
+    who may have passed the inquiry on, and the answer belongs on the page, where "no"
+    passes the inquiry on; a reply to the sender stays unread, so the email says to
+    use the links."""
+    if not record.inquiry.email:
+        raise ValueError(f"inquiry {record.reference}: the resident's address is gone")
+    language = record.inquiry.language
+    rtl = LANGUAGES[language].direction == "rtl"
+    reference = f"\u2066{record.reference}\u2069" if rtl else record.reference
+    subject = translate(language, "Did you get an answer to inquiry %(reference)s?") % {
+        "reference": reference}
+    context = {"record": record, "topic_label": record.topic_labels[language],
+               "yes_url": links.answer.url(record, True),
+               "no_url": links.answer.url(record, False)}
+    text = render("email/follow_up.txt", language, subject=subject, **context)
+    if rtl:
+        text = _right_to_left_lines(text)
+    message = _message(
+        sender, to=record.inquiry.email, subject=subject, language=language, text=text,
+        html=render("email/follow_up.html", language, subject=subject, **context),
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    return OutgoingEmail(EmailKind.FOLLOW_UP, record.inquiry.email, message)
 
 
 def _right_to_left_lines(text: str) -> str:

@@ -14,7 +14,14 @@ days from receipt (chalicelib/core/working_days.py):
 
 A step whose target already had the inquiry (or is absent that day, or its address
 bounced lately, or does not exist) is skipped; when the last step finds nobody, an
-ALARM. A claim stops it all.
+ALARM. A claim ends these three: it moves the clock straight to the last two steps,
+which come claimed or not:
+
+4. FOLLOW_UP after response_days + 2 working days: "Did you get an answer?" to the
+   resident (core/follow_up.py), once; a "no" passes the inquiry on (`not_answered`);
+5. CLOSE 14 calendar days after the last step that happened (the follow-up, or the
+   escalation a "no" asked for): the resident's name, address and message are
+   forgotten, and the clock ends. A step at or after the retention does not happen.
 
 A permanent bounce of the holder's address does not wait for a deadline
 (`fail_over`, called by core/ses_feedback.py): the inquiry takes its next escalation
@@ -41,6 +48,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from chalicelib.core.local_time import flensburg_time
+from chalicelib.core.loop import CLOSE_AFTER_DAYS, FOLLOW_UP_AFTER
 from chalicelib.core.ports import (
     Clock,
     ClockMove,
@@ -52,6 +60,7 @@ from chalicelib.core.ports import (
     UnreachableContacts,
 )
 from chalicelib.core.records import (
+    ESCALATION_PHASE,
     Escalation,
     EscalationReason,
     InquiryRecord,
@@ -73,12 +82,17 @@ RETRY_AFTER = timedelta(minutes=15)
 NEXT: dict[Step, Step | None] = {
     Step.REMIND: Step.ESCALATE,
     Step.ESCALATE: Step.ESCALATE_AGAIN,
-    Step.ESCALATE_AGAIN: None,
+    Step.ESCALATE_AGAIN: Step.FOLLOW_UP,
+    Step.FOLLOW_UP: Step.CLOSE,
+    Step.CLOSE: None,
 }
+# The steps that pass an inquiry on, in the order of the escalation path.
+PATH = (Step.ESCALATE, Step.ESCALATE_AGAIN)
 
 
 def step_days(record: InquiryRecord, step: Step) -> int:
-    """Working days from receipt until the step is due."""
+    """Working days from receipt until the step is due (CLOSE counts calendar days from
+    the last step instead: see `deadline`)."""
     match step:
         case Step.REMIND:
             return record.remind_after_days
@@ -86,10 +100,22 @@ def step_days(record: InquiryRecord, step: Step) -> int:
             return record.response_days
         case Step.ESCALATE_AGAIN:
             return record.response_days + 1
+        case Step.FOLLOW_UP | Step.CLOSE:
+            return record.response_days + FOLLOW_UP_AFTER
 
 
 def deadline(record: InquiryRecord, step: Step) -> datetime:
+    if step is Step.CLOSE:
+        return last_step_at(record) + timedelta(days=CLOSE_AFTER_DAYS)
     return add_working_days(record.received_at, step_days(record, step))
+
+
+def last_step_at(record: InquiryRecord) -> datetime:
+    """When the last step of the loop happened: the follow-up (its deadline, while it
+    has not been taken), or the escalation a "no" asked for."""
+    moments = [record.followed_up_at or deadline(record, Step.FOLLOW_UP)]
+    moments += [e.at for e in record.escalations if e.reason is EscalationReason.NOT_ANSWERED]
+    return max(moments)
 
 
 def scheduled(record: InquiryRecord, step: Step | None) -> tuple[Step | None, datetime | None]:
@@ -121,6 +147,11 @@ def remind_after(remind_after_days: int, response_days: int) -> int:
     """The working days until the reminder: 0 (none) unless it comes before the answer
     is due."""
     return remind_after_days if 0 < remind_after_days < response_days else 0
+
+
+def after_claim(record: InquiryRecord) -> tuple[Step | None, datetime | None]:
+    """Where a claim moves the clock: to the follow-up, at its deadline."""
+    return scheduled(record, Step.FOLLOW_UP)
 
 
 def start_clock(record: InquiryRecord, remind_after_days: int) -> InquiryRecord:
@@ -208,11 +239,15 @@ class EscalationClock:
         asked_for_emails = False
         for _ in range(2 * len(Step)):  # every step once, and a lost race or two
             step = record.step
-            if (step is None or record.due_at is None or record.due_at > now
-                    or record.claim is not None):
+            if step is None or record.due_at is None or record.due_at > now:
                 break
+            if record.claim is not None and step in ESCALATION_PHASE:
+                break  # claimed before a claim moved the clock on: nothing to pass on
             decided = deadline(record, step) <= now
             if decided:
+                if step is Step.CLOSE:
+                    # The loop closes: the personal data goes first (it may go twice).
+                    self.store.forget_personal_data(reference, now)
                 move, said = self._decide(record, step, routing, now, unreachable)
             else:
                 # Looked at before its deadline (a due time that an older schedule wrote):
@@ -220,7 +255,8 @@ class EscalationClock:
                 move, said = ClockMove(step, deadline(record, step),
                                        tries=record.step_tries), None
             if not self.store.move_clock(reference, step, move, now):
-                # Another run took this step first, or somebody claimed the inquiry.
+                # Another run took this step first, somebody claimed the inquiry, or
+                # the resident answered the follow-up.
                 fresh = self.store.get(reference, now)
                 if fresh is None or fresh == record:
                     break
@@ -279,8 +315,13 @@ class EscalationClock:
                     topic_label=_topic_label(record, routing, target.staff_language),
                     reason=EscalationReason.BOUNCED,
                 )
-                following, following_at = scheduled(record, NEXT[step])
-                move = ClockMove(following, following_at, escalation=escalation)
+                if record.step in ESCALATION_PHASE:
+                    following, following_at = scheduled(record, NEXT[step])
+                    tries = 0
+                else:  # the follow-up or the close: they keep their deadlines and tries
+                    following, following_at = record.step, record.due_at
+                    tries = record.step_tries
+                move = ClockMove(following, following_at, escalation=escalation, tries=tries)
                 if not self.store.move_clock(reference, record.step, move, now):
                     break  # look again
                 emit(Event.INQUIRY_FAILED_OVER, "inquiry %s: the address of contact %s "
@@ -296,12 +337,72 @@ class EscalationClock:
                 return False
         return False
 
+    def not_answered(self, reference: str) -> Escalation | None:
+        """The resident answered the follow-up "no": pass the inquiry (claimed or not) to
+        the next person of the escalation path who has not had it, and close the loop
+        CLOSE_AFTER_DAYS later; the escalation, or None when nobody is left (an ALARM)
+        or there is no such inquiry."""
+        now = self.clock()
+        routing = self.current_routing()
+        for _ in range(3):  # a lost race with the clock: look again
+            record = self.store.get(reference, now)
+            if record is None:
+                return None
+            unreachable = unreachable_now(self.unreachable, now)
+            reasons: list[str] = []
+            for step in _steps_left(record):
+                target, why_not = self._target(record, step, routing, now, unreachable)
+                if target is None:
+                    reasons.append(why_not)
+                    continue
+                escalation = Escalation(
+                    step=step, to=target, previous=record.holder, at=now,
+                    not_claimed_by=tuple(holder.name for holder in record.holders()),
+                    working_days=working_days_between(record.received_at, now),
+                    topic_label=_topic_label(record, routing, target.staff_language),
+                    reason=EscalationReason.NOT_ANSWERED,
+                )
+                move = ClockMove(*self._closing(record, now), escalation=escalation,
+                                 release_claim=record.claim is not None)
+                if not self.store.move_clock(reference, record.step, move, now):
+                    break  # look again
+                emit(Event.INQUIRY_ESCALATED, "inquiry %s: the resident reports no answer; "
+                     "escalated to %s", reference, target.contact_key, reference=reference,
+                     step=step, contact=target.contact_key, outcome="not_answered")
+                self._queue(reference)
+                return escalation
+            else:
+                emit(Event.NOBODY_LEFT, "inquiry %s: the resident reports no answer and "
+                     "nobody is left to pass it on to (%s)", reference,
+                     "; ".join(reasons) or "the whole escalation path had it",
+                     reference=reference, outcome="not_answered")
+                return None
+        return None
+
+    @staticmethod
+    def _closing(record: InquiryRecord, now: datetime) -> tuple[Step | None, datetime | None]:
+        """After a "no": the loop closes CLOSE_AFTER_DAYS from now, unless the personal
+        data is gone already (then nothing is left to close)."""
+        if record.forgotten_at is not None:
+            return None, None
+        at = now + timedelta(days=CLOSE_AFTER_DAYS)
+        return (Step.CLOSE, at) if at < record.expires_at else (None, None)
+
     def _decide(
         self, record: InquiryRecord, step: Step, routing: RoutingConfig, now: datetime,
         unreachable: Mapping[str, datetime],
     ) -> tuple[ClockMove, Said]:
         """The move for a step that is due, and what to log once it is written."""
         reference = record.reference
+        if step is Step.FOLLOW_UP:
+            closing, closing_at = scheduled(replace(record, followed_up_at=now), Step.CLOSE)
+            return ClockMove(closing, closing_at, follow_up=True), Said(
+                Event.FOLLOW_UP_ASKED, "inquiry %s: the resident is asked whether an answer "
+                "came", (reference,), reference)
+        if step is Step.CLOSE:
+            return ClockMove(None, None), Said(
+                Event.LOOP_CLOSED, "inquiry %s: the loop closed, its personal data is "
+                "forgotten", (reference,), reference)
         following, following_at = scheduled(record, NEXT[step])
         if step is Step.REMIND:
             if following_at is not None and following_at <= now:
@@ -314,7 +415,7 @@ class EscalationClock:
         target, why_not = self._target(record, step, routing, now, unreachable)
         if target is None:
             details: dict[str, str | int] = {"step": step, "outcome": why_not}
-            if NEXT[step] is None:
+            if step is Step.ESCALATE_AGAIN:
                 said = Said(Event.NOBODY_LEFT, "inquiry %s: unclaimed after %d working days "
                             "and nobody left to escalate it to (%s)",
                             (reference, step_days(record, step), why_not), reference, details)
@@ -371,6 +472,16 @@ class EscalationClock:
              step=record.step, outcome=type(error).__name__)
 
 
+def _steps_left(record: InquiryRecord) -> list[Step]:
+    """The steps of the escalation path after the last one taken."""
+    taken = {e.step for e in record.escalations}
+    if Step.ESCALATE_AGAIN in taken:
+        return []  # the escalation contact had it: nobody after them
+    if Step.ESCALATE in taken:
+        return [Step.ESCALATE_AGAIN]
+    return list(PATH)
+
+
 def unreachable_now(contacts: UnreachableContacts, now: datetime) -> Mapping[str, datetime]:
     """The contacts whose address bounced lately; none if that cannot be read (then an
     inquiry may go to a bounced address once more, and fail over again)."""
@@ -387,6 +498,7 @@ def _moved(record: InquiryRecord, move: ClockMove, now: datetime) -> InquiryReco
     return replace(
         record, step=move.step, due_at=move.due_at, step_tries=move.tries,
         reminded_at=now if move.remind else record.reminded_at,
+        followed_up_at=now if move.follow_up else record.followed_up_at,
         escalations=(*record.escalations, move.escalation) if move.escalation
         else record.escalations,
         steps_taken=record.steps_taken + (1 if move.asks_for_emails else 0),

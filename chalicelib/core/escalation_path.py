@@ -32,7 +32,7 @@ from chalicelib.core.escalation import (
 )
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.local_time import flensburg_time
-from chalicelib.core.records import Escalation, InquiryRecord, Recipient, Step
+from chalicelib.core.records import ESCALATION_PHASE, Escalation, InquiryRecord, Recipient, Step
 from chalicelib.core.routing import Contact, RoutingConfig, RoutingDecision, route_inquiry
 
 
@@ -96,7 +96,7 @@ def plan_escalation(
         f"the routing's remind_after_days ({routing.remind_after_days})")
     steps: list[PlannedStep] = []
     step: Step | None = Step.REMIND if record.remind_after_days else Step.ESCALATE
-    while step is not None:
+    while step is not None and step in ESCALATION_PHASE:  # not the follow-up, nor the close
         planned = _plan(record, step, routing, decision.contact)
         steps.append(planned)
         if planned.target is not None and step is not Step.REMIND:

@@ -72,10 +72,14 @@ class ClockMove:
     remind: bool = False  # ask for the reminder email
     escalation: Escalation | None = None  # ask for the escalation's two emails
     tries: int = 0  # failed tries of `step` so far (0 after a step that succeeded)
+    follow_up: bool = False  # ask for the follow-up to the resident (once: `followed_up_at`)
+    # The resident reports no answer although somebody claimed it: the claim is lifted,
+    # so that the new holder can claim it in turn.
+    release_claim: bool = False
 
     @property
     def asks_for_emails(self) -> bool:
-        return self.remind or self.escalation is not None
+        return self.remind or self.escalation is not None or self.follow_up
 
 
 class InquiryStore(Protocol):
@@ -128,18 +132,40 @@ class InquiryStore(Protocol):
         self, reference: str, expected: Step | None, move: ClockMove, now: datetime
     ) -> bool:
         """Write one step of the clock if the inquiry still waits at `expected` (None:
-        the clock has no step left), is unclaimed and has no escalation of the move's
-        step yet; False if not (another run took the step, or somebody claimed it).
-        A move that asks for emails puts the inquiry back on the sweep's list."""
+        the clock has no step left), is unclaimed while `expected` passes an unclaimed
+        inquiry on (REMIND, ESCALATE, ESCALATE_AGAIN; FOLLOW_UP and CLOSE come claimed
+        or not), has no escalation of the move's step yet and, for a follow-up move, no
+        follow-up yet; False if not (another run took the step, or somebody claimed
+        it). A move that asks for emails puts the inquiry back on the sweep's list."""
 
-    def claim(self, reference: str, claim: Claim) -> Claim | None:
-        """Record the claim unless there is one (the first stands) and stop the clock;
-        the claim that stands, or None if there is no such inquiry."""
+    def claim(self, reference: str, claim: Claim,
+              follow_up_at: datetime | None = None) -> Claim | None:
+        """Record the claim unless there is one (the first stands); while the clock is
+        still at a step that passes the inquiry on, move it to FOLLOW_UP at
+        `follow_up_at` (None: no step left). The claim that stands, or None if there is
+        no such inquiry."""
+
+    def record_answer(self, reference: str, answered: bool, now: datetime) -> bool | None:
+        """Record the resident's answer to the follow-up unless there is one (the first
+        stands); the answer that stands, or None if there is no such inquiry."""
+
+    def forget_personal_data(self, reference: str, now: datetime) -> bool:
+        """The loop closed: remove the resident's name, address and message and note when
+        (`forgotten_at`); reference, topic, language, dates and states stay. False if
+        they were forgotten already or there is no such inquiry."""
 
     def note_resident_bounce(self, reference: str, now: datetime) -> bool:
         """Record that the resident's confirmation bounced for good, which asks for the
         note to the contact (back on the sweep's list); False if it was noted already
         or there is no such inquiry."""
+
+    def erase(self, reference: str, now: datetime) -> bool:
+        """The resident asked for erasure (Art. 17 GDPR): in one write, delete their name,
+        address and message (and the reason a refused confirmation gave, which may name
+        the address), note when (`erased_at`, `forgotten_at`), stop the clock, and ask
+        for the notes to the holders (back on the sweep's list). Reference, topic,
+        language, dates and states stay. False if it was erased already or there is no
+        such inquiry (or its retention has passed)."""
 
 
 class DeliveryQueue(Protocol):

@@ -31,6 +31,14 @@ class EmailKind(StrEnum):
     # To whoever holds (or claimed) it: the resident's confirmation bounced for good, so
     # a reply by email will not arrive either.
     RESIDENT_UNREACHABLE = "resident_unreachable"
+    # To the resident, response_days + 2 working days after receipt: "Did you get an
+    # answer?", with a yes and a no link (core/follow_up.py).
+    FOLLOW_UP = "follow_up"
+    # After the resident asked for erasure (Art. 17, 19 GDPR): to each holder who received
+    # the inquiry, a note to delete their copy (core/erasure.py).
+    ERASED_FOR_CONTACT = "erased_for_contact"  # the first contact, with the topic's cc
+    ERASED_FOR_DEPUTY = "erased_for_deputy"  # whom the first escalation brought it to
+    ERASED_FOR_ESCALATION_CONTACT = "erased_for_escalation_contact"  # the second one's
 
 
 EMAIL_KINDS = tuple(EmailKind)
@@ -42,6 +50,16 @@ class Step(StrEnum):
     REMIND = "remind"  # after the routing's remind_after_days
     ESCALATE = "escalate"  # to the topic's deputy, after the topic's response_days
     ESCALATE_AGAIN = "escalate_again"  # to the escalation contact, one working day later
+    # Claimed or not: the follow-up to the resident, response_days + 2 working days after
+    # receipt (a claim moves the clock straight here).
+    FOLLOW_UP = "follow_up"
+    # The loop closes CLOSE_AFTER_DAYS calendar days after the last step that happened
+    # (the follow-up, or the escalation a "no" asked for): the personal data goes.
+    CLOSE = "close"
+
+
+# The steps that pass an unclaimed inquiry on: a claim skips them.
+ESCALATION_PHASE = frozenset({Step.REMIND, Step.ESCALATE, Step.ESCALATE_AGAIN})
 
 
 # The two emails of each escalation: the inquiry for the new holder, a note for the old.
@@ -87,6 +105,8 @@ class EscalationReason(StrEnum):
     # The holder's address bounced for good: passed on at once, and no note to a
     # mailbox that does not accept mail.
     BOUNCED = "bounced"
+    # The resident answered the follow-up "no, I got no answer" (claimed or not).
+    NOT_ANSWERED = "not_answered"
 
 
 @dataclass(frozen=True)
@@ -162,6 +182,8 @@ class InquiryRecord:
     # or None while there is none; the first answer stands.
     answered: bool | None = None
     answered_at: datetime | None = None
+    # When the clock took the follow-up step (once; the email goes unless withheld).
+    followed_up_at: datetime | None = None
 
     @property
     def expires_at(self) -> datetime:
@@ -198,19 +220,69 @@ class InquiryRecord:
         return self.holder
 
 
+# The note asking a holder to delete their copy, by the email that brought them the inquiry.
+ERASURE_NOTES: dict[EmailKind, EmailKind] = {
+    EmailKind.STAFF: EmailKind.ERASED_FOR_CONTACT,
+    EmailKind.ESCALATED: EmailKind.ERASED_FOR_DEPUTY,
+    EmailKind.ESCALATED_AGAIN: EmailKind.ERASED_FOR_ESCALATION_CONTACT,
+}
+
+
+def erasure_notes(record: InquiryRecord) -> dict[EmailKind, Recipient]:
+    """Once erased: the note for each holder who received the inquiry (the email that
+    brought it was sent), in order. One per address, so a contact who had it twice is
+    asked once; none to an address that bounced (it passed the inquiry on: it never
+    arrived there, and a note would bounce again)."""
+    if record.erased_at is None:
+        return {}
+    brought = [(EmailKind.STAFF, record.recipient), *(
+        (ESCALATION_EMAILS[escalation.step][0], escalation.to)
+        for escalation in record.escalations)]
+    bounced = {escalation.previous.email.lower() for escalation in record.escalations
+               if escalation.reason is EscalationReason.BOUNCED}
+    notes: dict[EmailKind, Recipient] = {}
+    for kind, holder in brought:
+        address, note = holder.email.lower(), ERASURE_NOTES.get(kind)
+        if note is not None and kind in record.sent and address not in bounced:
+            notes[note] = holder
+            bounced.add(address)  # asked once
+    return notes
+
+
 def emails_asked(record: InquiryRecord) -> tuple[EmailKind, ...]:
     """The emails the inquiry's state asks for, in order: the staff email, the resident's
     confirmation unless it is withheld, and what the clock asked for, unless somebody
     has claimed the inquiry since (then nobody needs reminding or telling); and, claimed
-    or not, the note that the resident's address bounced."""
+    or not, the note that the resident's address bounced. Once the resident asked for
+    erasure, only the notes to delete the copies: nothing else that is still unsent."""
+    if record.erased_at is not None:
+        return tuple(erasure_notes(record))
     kinds = [EmailKind.STAFF]
-    if record.confirmation is Confirmation.SEND:
+    # Once the personal data is forgotten, nothing more goes to the resident.
+    if record.confirmation is Confirmation.SEND and record.forgotten_at is None:
         kinds.append(EmailKind.RESIDENT)
     if record.claim is None:
         if record.reminded_at is not None:
             kinds.append(EmailKind.REMINDER)
         for escalation in record.escalations:
             kinds.extend(escalation.emails)
+    else:  # a "no" to the follow-up passes a claimed inquiry on all the same
+        for escalation in record.escalations:
+            if escalation.reason is EscalationReason.NOT_ANSWERED:
+                kinds.extend(escalation.emails)
     if record.resident_bounced_at is not None:
         kinds.append(EmailKind.RESIDENT_UNREACHABLE)
+    if record.followed_up_at is not None and follow_up_allowed(record):
+        kinds.append(EmailKind.FOLLOW_UP)
     return tuple(kinds)
+
+
+def follow_up_allowed(record: InquiryRecord) -> bool:
+    """Whether the resident may get the follow-up: not once the personal data is gone,
+    and never to an address that bounced or complained (the confirmation was withheld
+    for it, or SES reported the confirmation's bounce). A complaint about the
+    confirmation itself is not on the record: the feedback counter knows it, and the
+    delivery consults that before the follow-up (core/delivery.py)."""
+    return (record.forgotten_at is None and record.erased_at is None
+            and record.resident_bounced_at is None
+            and record.confirmation not in (Confirmation.BOUNCED, Confirmation.COMPLAINED))

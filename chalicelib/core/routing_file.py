@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.loop import CLOSE_AFTER_DAYS, FOLLOW_UP_AFTER, loop_days
 from chalicelib.core.routing import (
     DEFAULT_REMIND_AFTER_DAYS,
     DEFAULT_RESPONSE_DAYS,
@@ -392,6 +393,14 @@ class _Checker:
             response = self.whole_number(f"{path}.response_days",
                                          table.get("response_days", DEFAULT_RESPONSE_DAYS),
                                          RESPONSE_BOUNDS)
+            if retention and response and retention < (needed := loop_days(response)):
+                self.problem(
+                    f"{path}.retention_days",
+                    f"{path}.retention_days: {retention} days end before the inquiry's loop "
+                    f"can ({needed} days: the answer within {response} working days, the "
+                    f"follow-up {FOLLOW_UP_AFTER} working days later, then "
+                    f"{CLOSE_AFTER_DAYS} days for the resident's answer)",
+                    f"at least {needed}; the personal data goes when the loop closes anyway")
             next_steps = (self.per_language(f"{path}.next_steps", table["next_steps"])
                           if "next_steps" in table else None)
             urgent = (self.per_language(f"{path}.urgent_hint", table["urgent_hint"])

@@ -17,9 +17,6 @@ the page is no oracle for which references exist.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,42 +26,17 @@ from urllib.parse import quote
 from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.ports import Clock, InquiryStore
 from chalicelib.core.records import InquiryRecord
+from chalicelib.core.reference_tokens import ReferenceTokens
 from chalicelib.core.references import PATTERN
 
-PURPOSE = "status"
 REFERENCE = re.compile(PATTERN)
-MAX_TOKEN_LENGTH = 100  # the expiry in Unix seconds and 22 characters of signature, with room
-SIGNATURE_BYTES = 16  # 128 bits: as hard to guess as any key
 
 
 @dataclass(frozen=True)
-class StatusTokens:
-    """Signed status tokens: "<expires, Unix seconds>.<signature>"."""
+class StatusTokens(ReferenceTokens):
+    """Signed status tokens (core/reference_tokens.py)."""
 
-    key: bytes  # derived from the stage's secret for this job alone
-
-    def issue(self, reference: str, expires_at: datetime) -> str:
-        expires = int(expires_at.timestamp())
-        return f"{expires}.{self._sign(reference, expires)}"
-
-    def valid(self, reference: str, token: str, now: datetime) -> bool:
-        """True for a token issued for this reference that has not expired; False for a
-        malformed, forged, foreign or expired one alike."""
-        if not token or len(token) > MAX_TOKEN_LENGTH:
-            return False
-        expires, _, signature = token.partition(".")
-        if not (expires.isascii() and expires.isdigit() and len(expires) < 16):
-            return False
-        # Compared as bytes: compare_digest refuses non-ASCII str, and links reach anyone.
-        expected = self._sign(reference, int(expires))
-        if not hmac.compare_digest(signature.encode(), expected.encode()):
-            return False
-        return now.timestamp() < int(expires)
-
-    def _sign(self, reference: str, expires: int) -> str:
-        message = f"{PURPOSE}:{reference}:{expires}".encode()
-        digest = hmac.new(self.key, message, hashlib.sha256).digest()[:SIGNATURE_BYTES]
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    purpose: str = "status"
 
 
 @dataclass(frozen=True)
@@ -87,7 +59,10 @@ class State(StrEnum):
 
     RECEIVED = "received"
     CLAIMED = "claimed"
-    # ANSWERED = "answered", NOT_ANSWERED = "not_answered": from the follow-up (later).
+    ERASED = "erased"  # the resident asked for erasure: the page answers 410 Gone
+    # From the follow-up (core/follow_up.py): the resident's answer.
+    ANSWERED = "answered"
+    NOT_ANSWERED = "not_answered"
 
 
 @dataclass(frozen=True)
@@ -99,16 +74,23 @@ class Status:
     received_at: datetime
     claimed_at: datetime | None
     response_days: int  # "usually within N working days", while nobody claimed it
-    # The resident's answer to the follow-up email. The follow-up is a later item (issue
-    # 14) and the record has no field for it yet: always None until then.
+    # The resident's answer to the follow-up email (core/follow_up.py); None until then.
     answered: bool | None = None
+    erased_at: datetime | None = None  # when the resident asked for erasure
 
     @property
     def state(self) -> State:
+        if self.erased_at is not None:
+            return State.ERASED
+        if self.answered is not None:
+            return State.ANSWERED if self.answered else State.NOT_ANSWERED
         return State.CLAIMED if self.claimed_at is not None else State.RECEIVED
 
     def as_json(self) -> dict[str, object]:
-        """The interface's JSON: times ISO 8601 in Flensburg's time, with their offset."""
+        """The interface's JSON: times ISO 8601 in Flensburg's time, with their offset;
+        once erased, only the state."""
+        if self.state is State.ERASED:
+            return {"state": str(State.ERASED)}
         return {
             "reference": self.reference,
             "state": str(self.state),
@@ -145,4 +127,6 @@ class StatusPages:
             received_at=record.received_at,
             claimed_at=record.claim.at if record.claim is not None else None,
             response_days=record.response_days,
+            erased_at=record.erased_at,
+            answered=record.answered,
         )

@@ -76,6 +76,15 @@ class Event(StrEnum):
     CLOCK_INQUIRY_GONE = "clock_inquiry_gone"
     CLOCK_STEP_FAILED = "clock_step_failed"  # tried again in a later run
     CLOCK_GAVE_UP = "clock_gave_up"  # after the last try: set aside, a person must act
+    # Closing the loop (core/follow_up.py): the follow-up, the resident's answer, the close.
+    FOLLOW_UP_ASKED = "follow_up_asked"
+    FOLLOW_UP_WITHHELD = "follow_up_withheld"  # the address bounced or complained
+    ANSWER_RECORDED = "answer_recorded"
+    ANSWER_LINK_REFUSED = "answer_link_refused"
+    LOOP_CLOSED = "loop_closed"  # the personal data is forgotten
+    # Erasure on the resident's request (core/erasure.py).
+    INQUIRY_ERASED = "inquiry_erased"
+    ERASURE_NOT_QUEUED = "erasure_not_queued"  # its notes: the sweep queues them
 
 
 INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
@@ -119,6 +128,13 @@ KINDS: dict[Event, Kind] = {
     Event.CLOCK_INQUIRY_GONE: Kind(INFO),
     Event.CLOCK_STEP_FAILED: Kind(WARNING, "ClockStepsFailed"),
     Event.CLOCK_GAVE_UP: Kind(ERROR, "ClockGaveUp", alarm=True),
+    Event.FOLLOW_UP_ASKED: Kind(INFO),
+    Event.FOLLOW_UP_WITHHELD: Kind(INFO),
+    Event.ANSWER_RECORDED: Kind(INFO),
+    Event.ANSWER_LINK_REFUSED: Kind(WARNING),
+    Event.LOOP_CLOSED: Kind(INFO),
+    Event.INQUIRY_ERASED: Kind(INFO, "Erasures"),
+    Event.ERASURE_NOT_QUEUED: Kind(WARNING, "ErasureNotesNotQueued"),
 }
 
 ALARM_METRICS = frozenset(kind.metric for kind in KINDS.values() if kind.alarm and kind.metric)

@@ -96,3 +96,32 @@ def _on_day(local: datetime, day: date) -> datetime:
     """The same wall-clock time as `local` on another day, in the same time zone (a zone,
     not an offset: across a change of summer time the clock time stays, the offset moves)."""
     return datetime.combine(day, local.timetz())
+
+
+# The years `longest_span` looks at: a retention checked today must be long enough
+# for the inquiries of the coming years, with their Easters and Christmases.
+SPAN_YEARS = range(2026, 2036)
+
+
+@functools.cache
+def longest_span(working_days: int) -> int:
+    """The most whole calendar days that `working_days` working days can take from
+    receipt, whenever in SPAN_YEARS an inquiry arrives.
+
+    From a working day the deadline is that clock time on the N-th working day after;
+    from any other day it is 00:00 of the N-th working day after the next working day
+    (Saturday noon, 1 → Tuesday 00:00), which can take longer. Counted in dates, plus
+    one day for the hour that the change to or from summer time can add.
+    """
+    first, last = date(SPAN_YEARS.start, 1, 1), date(SPAN_YEARS.stop - 1, 12, 31)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    working = [day for day in days if is_working_day(day)]
+    longest, next_working = 0, 0
+    for day in days:
+        while next_working < len(working) and working[next_working] < day:
+            next_working += 1
+        # The day itself when it is a working day, else the next one (from its 00:00).
+        if next_working + working_days >= len(working):
+            break
+        longest = max(longest, (working[next_working + working_days] - day).days)
+    return longest + 1

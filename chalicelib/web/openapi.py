@@ -115,6 +115,8 @@ def _paths() -> dict[str, Any]:
             ],
         )},
         "/{language}/status/{reference}": {"get": _status()},
+        "/{language}/status/{reference}/erase": _erasure(),
+        "/{language}/answered/{reference}": _answered(),
         "/{language}/privacy": {"get": _operation(
             "showPrivacyNotice", "The privacy notice (Art. 13 GDPR).",
             {"200": _html("The privacy notice."), "404": _html(UNKNOWN_LANGUAGE)},
@@ -196,6 +198,40 @@ def _claim() -> dict[str, Any]:
     return {"get": look, "post": claim}
 
 
+def _answered() -> dict[str, Any]:
+    """The follow-up's page: did the resident get an answer?"""
+    language = _path_parameter("language", LANGUAGE_IN_PATH)
+    reference = _path_parameter("reference", "The inquiry's reference, such as `K7QM-X3PA`.",
+                                {"type": "string", "pattern": REFERENCE_PATTERN})
+    missing = _html("A wrong token, an unknown, expired or erased reference, or an answer "
+                    "other than yes or no: the same page for all.")
+    look = _operation(
+        "showAnswerPage",
+        "From a link of the follow-up email, in the page's language: one button for the "
+        "link's answer, or the answer recorded already. Changes nothing: mail scanners "
+        "open every link.",
+        {"200": _html("The page."), "404": missing},
+        [language, reference,
+         {"name": "t", "in": "query", "required": True,
+          "description": "The answer links' token: signed, bound to the reference, valid "
+                         "until the inquiry's retention ends.", "schema": {"type": "string"}},
+         {"name": "answer", "in": "query", "required": True,
+          "schema": {"type": "string", "enum": ["yes", "no"]}}],
+    )
+    answer = _operation(
+        "answerFollowUp",
+        "Record the resident's answer. `yes` closes the loop (the name, address and "
+        "message are deleted); `no` passes the inquiry on to the next person of the "
+        "escalation path. The first answer stands; a later one is shown it.",
+        {"200": _html("The recorded answer and what happens now."), "404": missing},
+        [language, reference],
+    )
+    answer["requestBody"] = {"required": True, "content": {FORM: {"schema": _object({
+        "t": {"type": "string", "description": "The token of the page's link."},
+        "answer": {"type": "string", "enum": ["yes", "no"]}})}}}
+    return {"get": look, "post": answer}
+
+
 def _status() -> dict[str, Any]:
     """The resident's status page, from the link in their confirmation."""
     missing = "A wrong token, an unknown or an expired reference: the same answer for all."
@@ -219,6 +255,8 @@ def _status() -> dict[str, Any]:
         "the message or a staff address. `Accept: application/json` gives the JSON.",
         {
             "200": _response("The status.", content={HTML: HTML_PAGE, JSON: status}),
+            "410": _response("The resident had the inquiry's personal data erased.",
+                             content={HTML: HTML_PAGE, JSON: ERASED}),
             "404": _response(missing, content={
                 HTML: HTML_PAGE, JSON: _object({"error": {"type": "string",
                                                           "enum": ["not_found"]}})}),
@@ -236,6 +274,47 @@ def _status() -> dict[str, Any]:
              "schema": {"type": "string"}},
         ],
     )
+
+
+ERASED: Schema = {"type": "object", "required": ["state"], "additionalProperties": False,
+                  "properties": {"state": {"type": "string", "enum": ["erased"]}}}
+
+
+def _erasure() -> dict[str, Any]:
+    """Erasure on the resident's request (Art. 17 GDPR), from the status page."""
+    missing = _response("A wrong token, an unknown or an expired reference: the status "
+                        "page's answer.", content={HTML: HTML_PAGE, JSON: _object(
+                            {"error": {"type": "string", "enum": ["not_found"]}})})
+    unavailable = _response("The inquiries cannot be read just now.", retry_after=True,
+                            content={HTML: HTML_PAGE, JSON: _object(
+                                {"error": {"type": "string", "enum": ["unavailable"]}})})
+    path = [_path_parameter("language", LANGUAGE_IN_PATH),
+            _path_parameter("reference", "The inquiry's reference, such as `K7QM-X3PA`.",
+                            {"type": "string", "pattern": REFERENCE_PATTERN})]
+    look = _operation(
+        "showErasure",
+        "The confirmation page of erasure: what it does (the resident's name, address and "
+        "message deleted at once; every contact person who received the inquiry asked to "
+        "delete their copy; no more reminders, escalations or follow-up) and does not do, "
+        "and one button. Changes nothing: mail scanners open every link.",
+        {"200": _html("The confirmation page."),
+         "410": _response("Erased already.", content={HTML: HTML_PAGE, JSON: ERASED}),
+         "404": missing, "503": unavailable},
+        [*path, {"name": "t", "in": "query", "required": True,
+                 "description": "The status link's token.", "schema": {"type": "string"}}],
+    )
+    erase = _operation(
+        "eraseInquiry",
+        "Erase the inquiry's personal data at once and tell its contact persons to delete "
+        "their copies. Erasing again is harmless; afterwards the status link answers 410.",
+        {"200": _response("Erased: the page that says so, or the JSON.",
+                          content={HTML: HTML_PAGE, JSON: ERASED}),
+         "404": missing, "503": unavailable},
+        path,
+    )
+    erase["requestBody"] = {"required": True, "content": {FORM: {"schema": _object(
+        {"t": {"type": "string", "description": "The status link's token."}})}}}
+    return {"get": look, "post": erase}
 
 
 def _submit_inquiry() -> dict[str, Any]:

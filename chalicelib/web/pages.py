@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from chalicelib.core.inquiry import MAX_MESSAGE_LENGTH, ErrorCode
 from chalicelib.core.languages import LANGUAGES, negotiate_language
+from chalicelib.core.loop import CLOSE_AFTER_DAYS
 from chalicelib.core.messages import field_error
 from chalicelib.core.records import InquiryRecord
 from chalicelib.core.routing import RoutingConfig, RoutingDecision
@@ -152,6 +153,7 @@ def privacy_page(language: str, routing: RoutingConfig) -> Answer:
         consent_topics=[topic.label(language) for topic in topics if topic.special_category],
         copies=[(topic.label(language), topic.cc) for topic in topics if topic.cc],
         retention=retention_groups(routing, language),
+        close_after_days=CLOSE_AFTER_DAYS,
         feedback_days=KEEP_RECORDS.days,
         backup_days=BACKUP_DAYS,
     )

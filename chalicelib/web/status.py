@@ -18,7 +18,7 @@ from urllib.parse import quote
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.ports import StoreUnavailable
-from chalicelib.core.status import Status, StatusPages
+from chalicelib.core.status import State, Status, StatusPages
 from chalicelib.core.templating import form_languages, render
 from chalicelib.web.pages import (
     SECURITY_HEADERS,
@@ -33,6 +33,7 @@ ROOT = "../../"  # the page is /{language}/status/{reference}
 PRIVATE = {"X-Robots-Tag": "noindex, nofollow"}
 JSON_TYPE = "application/json"
 NOT_FOUND_JSON: dict[str, object] = {"error": "not_found"}
+ERASED_JSON: dict[str, object] = {"state": str(State.ERASED)}
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,35 @@ def answer_status(request: StatusRequest, pages: StatusPages) -> Answer:
         if as_json:
             return _json(404, NOT_FOUND_JSON)
         return _private(not_found_page(language, root=ROOT))
+    if status.state is State.ERASED:
+        return erased_answer(language, status.reference, as_json, root=ROOT, status=410)
     if as_json:
         return _json(200, status.as_json())
     return page_answer(200, _page(language, status, request.token or ""), **PRIVATE)
+
+
+def erased_answer(
+    language: str, reference: str, as_json: bool, *, root: str, status: int
+) -> Answer:
+    """The data is erased: the status link's 410 Gone, and the answer of the erasure
+    itself (core/erasure.py); JSON `{"state": "erased"}`."""
+    if as_json:
+        return _json(status, ERASED_JSON)
+    switcher = [(code, LANGUAGES[code].endonym, f"{root}{code}") for code in form_languages()]
+    body = render("erased.html", language, root=root, switcher=switcher, reference=reference)
+    return page_answer(status, body, **PRIVATE)
+
+
+def refused_answer(language: str, as_json: bool, *, root: str, unavailable: bool) -> Answer:
+    """The status page's 404 (a wrong token, an unknown or an expired reference), or its
+    503 while the store cannot be read, for a page below it."""
+    if unavailable:
+        if as_json:
+            return _json(503, {"error": "unavailable"}, **{"Retry-After": "60"})
+        return _private(notice_page(language, root=root, status=503))
+    if as_json:
+        return _json(404, NOT_FOUND_JSON)
+    return _private(not_found_page(language, root=root))
 
 
 def wants_json(accept: str | None) -> bool:
@@ -101,6 +128,7 @@ def _page(language: str, status: Status, token: str) -> str:
         claimed_on=_date(status.claimed_at) if status.claimed_at else "",
         claimed_iso=(flensburg_time(status.claimed_at).date().isoformat()
                      if status.claimed_at else ""),
+        erase_href=f"{status.reference}/erase{query}",  # core/erasure.py
     )
 
 

@@ -208,7 +208,9 @@ def test_a_step_whose_target_already_had_the_inquiry_is_skipped_and_nobody_left_
         clock_at(flensburg(2026, 12, 9, 9, 1))
         clock_at(flensburg(2027, 1, 9, 9, 1))
 
-    assert subjects(aws, sent) == [], "Anna, the lead, had it already as the deputy"
+    assert subjects(aws, sent) == [(RESIDENT, f"Haben Sie eine Antwort auf Ihre Anfrage "
+                                              f"{reference} erhalten?")], (
+        "Anna, the lead, had it already as the deputy: only the resident's follow-up")
     alarms = [r for r in caplog.records if getattr(r, "event", None) is Event.NOBODY_LEFT]
     assert len(alarms) == 1, "one alarm, not one per run"
     assert alarms[0].getMessage().startswith(f"ALARM inquiry {reference}: unclaimed")
@@ -273,7 +275,7 @@ def test_claiming_twice_is_harmless_and_the_page_names_who_claimed_it_first(
     assert "weitergegeben an Stefan Schulz am 08.12.2026 09:01" in late.body.decode()
 
 
-def test_after_a_claim_no_staff_email_follows_however_far_the_clock_moves(
+def test_after_a_claim_no_staff_email_follows_only_the_resident_s_follow_up(
     inquiry: Callable[..., str], aws: Emulator, client: Client,
     clock_at: Callable[[datetime], None],
 ) -> None:
@@ -286,8 +288,10 @@ def test_after_a_claim_no_staff_email_follows_however_far_the_clock_moves(
         clock_at(flensburg(2026, 12, day, 12, 0))
     clock_at(flensburg(2027, 3, 1, 12, 0))
 
-    assert subjects(aws, sent) == []
-    assert "due" not in item(aws, reference), "off the clock's index"
+    assert subjects(aws, sent) == [(RESIDENT, f"Haben Sie eine Antwort auf Ihre Anfrage "
+                                              f"{reference} erhalten?")]
+    assert "due" not in item(aws, reference), "off the clock's index once the loop closed"
+    assert not {"name", "email", "message"} & item(aws, reference).keys()
 
 
 @pytest.mark.parametrize("spoil", [

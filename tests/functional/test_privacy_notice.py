@@ -269,6 +269,22 @@ def test_each_retention_is_at_the_latest_after_its_days_health_90_and_the_others
                 "to help you.") in retention
 
 
+@pytest.mark.parametrize("language", ALL_LANGUAGES)
+def test_the_name_address_and_message_go_when_the_loop_closes_14_days_after_the_last_step(
+    language: str, notice: Callable[[str], str]
+) -> None:
+    retention = section(notice(language), "retention")
+
+    assert said(language, "Your name, email address and message go sooner, as soon as your "
+                "inquiry is closed: when you tell us that you got an answer, or when you ask "
+                "us on its status page to erase it. Until the time above, only the reference, "
+                "the topic, the language, the dates and the steps remain.") in retention
+    assert said_n(language, "Otherwise they go %(count)s day after our last step (our question "
+                  "whether you got an answer, or passing your inquiry on).", "Otherwise they go "
+                  "%(count)s days after our last step (our question whether you got an answer, "
+                  "or passing your inquiry on).", 14) in retention
+
+
 def test_when_every_topic_keeps_as_long_the_notice_says_it_once(
     use_routing: Callable[[Callable[[str], str]], None], notice: Callable[[str], str]
 ) -> None:

@@ -248,3 +248,29 @@ def test_an_unknown_language_is_the_unknown_language_page(
     assert response.status_code == 404
     assert "Page not found" in response.body.decode()
     assert "noindex" in response.headers["X-Robots-Tag"]
+
+
+@pytest.mark.parametrize("language", ["de", "ar", "uk"])
+def test_the_thank_you_page_and_the_confirmation_say_what_the_status_link_is_for(
+    client: Client, aws: Emulator, deliver_queued: Callable[[], int], language: str,
+) -> None:
+    from urllib.parse import urlencode
+
+    from chalicelib.core.templating import translate
+
+    body = urlencode({"email": RESIDENT, "topic": "education", "message": MESSAGE,
+                      "language": language, "form_token": aws.form_token()})
+    sent = client.http.post("/inquiries", body=body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    thanks = client.http.get("/" + sent.headers["Location"])
+    deliver_queued()
+
+    page_says = translate(language, "The confirmation has a link to a page where you can see "
+                          "whether someone has taken on your inquiry, and where you can "
+                          "withdraw it.")
+    assert page_says in thanks.body.decode()
+    [confirmation] = sent_to(aws, RESIDENT)
+    email_says = translate(language, "You can see here whether someone has taken on your "
+                           "inquiry:")
+    assert email_says in confirmation.text
+    assert f"/{language}/status/" in confirmation.text.split(email_says, 1)[1].split("\n\n")[0]

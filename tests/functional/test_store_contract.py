@@ -513,6 +513,201 @@ def test_nothing_can_be_claimed_or_moved_that_does_not_exist(store: InquiryStore
     assert store.get(GONE, NOW) is None
 
 
+# the follow-up: a claim's move of the clock, the resident's answer, the close
+
+
+@pytest.mark.parametrize("step", [Step.REMIND, Step.ESCALATE, Step.ESCALATE_AGAIN])
+def test_a_claim_moves_the_clock_from_a_step_that_passes_it_on_to_the_follow_up(
+    store: InquiryStore, step: Step,
+) -> None:
+    record = waiting(store, step=step)
+    follow_up_at = NOW + timedelta(days=9)
+    claim = Claim("anna-meier", "Anna Meier", NOW)
+
+    assert store.claim(record.reference, claim, follow_up_at) == claim
+
+    claimed = store.get(record.reference, NOW)
+    assert claimed is not None
+    assert (claimed.claim, claimed.step, claimed.due_at, claimed.step_tries) == (
+        claim, Step.FOLLOW_UP, follow_up_at, 0)
+    assert store.due(follow_up_at, 10) == [record.reference]
+    assert store.move_clock(record.reference, step, ClockMove(None, None), NOW) is False, (
+        "no reminder or escalation once claimed")
+
+
+def test_a_claim_after_the_follow_up_leaves_the_close_where_it_is(store: InquiryStore) -> None:
+    record = waiting(store, step=Step.FOLLOW_UP)
+    close_at = NOW + timedelta(days=14)
+    assert store.move_clock(record.reference, Step.FOLLOW_UP,
+                            ClockMove(Step.CLOSE, close_at, follow_up=True), NOW) is True
+    claim = Claim("anna-meier", "Anna Meier", NOW)
+
+    assert store.claim(record.reference, claim, NOW + timedelta(days=1)) == claim
+
+    claimed = store.get(record.reference, NOW)
+    assert claimed is not None
+    assert (claimed.claim, claimed.step, claimed.due_at) == (claim, Step.CLOSE, close_at)
+
+
+def test_a_move_that_lifts_the_claim_lets_the_next_claim_stand(store: InquiryStore) -> None:
+    record = waiting(store, step=Step.CLOSE)
+    store.claim(record.reference, Claim("anna-meier", "Anna Meier", NOW), NOW)
+    close_at = NOW + timedelta(days=14)
+
+    assert store.move_clock(record.reference, Step.CLOSE,
+                            ClockMove(Step.CLOSE, close_at, escalation=escalation(),
+                                      release_claim=True), NOW) is True
+
+    lifted = store.get(record.reference, NOW)
+    assert lifted is not None and lifted.claim is None
+    second = Claim("stefan-schulz", "Stefan Schulz", NOW + timedelta(hours=1))
+    assert store.claim(record.reference, second, NOW + timedelta(hours=1)) == second
+
+
+def test_the_follow_up_and_the_close_move_claimed_or_not_and_the_follow_up_once(
+    store: InquiryStore,
+) -> None:
+    record = waiting(store, step=Step.FOLLOW_UP)
+    store.claim(record.reference, Claim("anna-meier", "Anna Meier", NOW), NOW)
+    store.mark_delivered(record.reference)
+    close_at = NOW + timedelta(days=14)
+
+    assert store.move_clock(record.reference, Step.FOLLOW_UP,
+                            ClockMove(Step.CLOSE, close_at, follow_up=True), NOW) is True
+    assert store.stalled(received_before=NOW) == [record.reference], "its email is asked for"
+    assert store.move_clock(record.reference, Step.CLOSE,
+                            ClockMove(Step.CLOSE, close_at, follow_up=True), NOW) is False, (
+        "never more than one follow-up")
+    moved = store.get(record.reference, NOW)
+    assert moved is not None
+    assert (moved.followed_up_at, moved.step, moved.due_at, moved.steps_taken) == (
+        NOW, Step.CLOSE, close_at, 1)
+    assert store.move_clock(record.reference, Step.CLOSE, ClockMove(None, None), NOW) is True
+    closed = store.get(record.reference, NOW)
+    assert closed is not None and (closed.step, closed.due_at) == (None, None)
+
+
+def test_the_first_answer_stands(store: InquiryStore) -> None:
+    record = stored(store)
+
+    assert store.record_answer(record.reference, False, NOW) is False
+    assert store.record_answer(record.reference, True, NOW + timedelta(hours=1)) is False
+
+    answered = store.get(record.reference, NOW)
+    assert answered is not None
+    assert (answered.answered, answered.answered_at) == (False, NOW)
+    assert store.record_answer(GONE, True, NOW) is None
+
+
+def test_forgetting_removes_name_address_and_message_once_and_keeps_the_rest(
+    store: InquiryStore,
+) -> None:
+    record = waiting(store, step=Step.CLOSE)
+
+    assert store.forget_personal_data(record.reference, NOW) is True
+    assert store.forget_personal_data(record.reference, NOW + timedelta(hours=1)) is False
+    assert store.forget_personal_data(GONE, NOW) is False
+
+    forgotten = store.get(record.reference, NOW)
+    assert forgotten is not None
+    assert forgotten == replace(
+        record, inquiry=replace(record.inquiry, name="", email="", message=""),
+        forgotten_at=NOW)
+
+
+def test_a_no_after_the_close_escalates_with_no_step_left(store: InquiryStore) -> None:
+    record = waiting(store, step=Step.CLOSE)
+    store.move_clock(record.reference, Step.CLOSE, ClockMove(None, None), NOW)
+    store.forget_personal_data(record.reference, NOW)
+    not_answered = replace(escalation(), reason=EscalationReason.NOT_ANSWERED)
+
+    assert store.move_clock(record.reference, None,
+                            ClockMove(None, None, escalation=not_answered), NOW) is True
+
+    moved = store.get(record.reference, NOW)
+    assert moved is not None and moved.escalations == (not_answered,)
+
+
+# erase: the resident's erasure (Art. 17 GDPR)
+
+
+def test_erasure_deletes_name_address_and_message_and_keeps_the_rest(
+    store: InquiryStore,
+) -> None:
+    record = stored(store)
+    store.mark_sent(record.reference, STAFF, "ses-1", NOW)
+    later = NOW + timedelta(hours=1)
+
+    assert store.erase(record.reference, later) is True
+
+    erased = store.get(record.reference, later)
+    assert erased is not None
+    assert (erased.inquiry.name, erased.inquiry.email, erased.inquiry.message) == ("", "", "")
+    assert (erased.erased_at, erased.forgotten_at) == (later, later)
+    assert erased == replace(
+        record, inquiry=replace(record.inquiry, name="", email="", message=""),
+        sent=frozenset({STAFF}), erased_at=later, forgotten_at=later, steps_taken=1)
+
+
+def test_an_inquiry_is_erased_once_and_an_unknown_or_expired_one_not_at_all(
+    store: InquiryStore,
+) -> None:
+    record = stored(store, retention_days=1)
+
+    assert store.erase(GONE, NOW) is False
+    assert store.erase(record.reference, NOW) is True
+    assert store.erase(record.reference, NOW + timedelta(hours=1)) is False, "once"
+    erased = store.get(record.reference, NOW)
+    assert erased is not None and erased.erased_at == NOW
+    expiring = stored(store, "BBBB-BBBB", retention_days=1)
+    assert store.erase(expiring.reference, NOW + timedelta(days=1)) is False, "expired"
+
+
+def test_erasure_stops_the_clock_for_good(store: InquiryStore) -> None:
+    record = waiting(store, due_at=NOW - timedelta(minutes=5))
+    store.erase(record.reference, NOW)
+
+    erased = store.get(record.reference, NOW)
+    assert erased is not None
+    assert (erased.step, erased.due_at, erased.step_tries) == (None, None, 0)
+    assert store.due(NOW + timedelta(days=365), 10) == []
+    assert store.move_clock(record.reference, None,
+                            ClockMove(None, None, escalation=escalation()), NOW) is False, (
+        "not even a fail-over moves an erased inquiry")
+
+
+def test_erasure_asks_for_the_notes_and_puts_the_inquiry_back_on_the_sweeps_list(
+    store: InquiryStore,
+) -> None:
+    record = stored(store)
+    store.mark_sent(record.reference, STAFF, "ses-1", NOW)
+    store.mark_delivered(record.reference)
+    seen = store.get(record.reference, NOW)
+    assert seen is not None
+
+    store.erase(record.reference, NOW)
+
+    erased = store.get(record.reference, NOW)
+    assert erased is not None
+    assert emails_asked(erased) == (EmailKind.ERASED_FOR_CONTACT,)
+    assert store.stalled(NOW + timedelta(days=1)) == [record.reference]
+    assert store.count_sweep(record.reference, NOW, GRACE, LIMIT) == 0, "its message first"
+    store.mark_delivered(record.reference, seen.steps_taken)
+    assert store.stalled(NOW + timedelta(days=1)) == [record.reference], (
+        "a delivery that began before the erasure leaves it on the list")
+    store.mark_delivered(record.reference, erased.steps_taken)
+    assert store.stalled(NOW + timedelta(days=1)) == []
+
+
+def test_an_erased_inquirys_refused_confirmation_stays_refused(store: InquiryStore) -> None:
+    record = stored(store)
+    store.mark_failed(record.reference, RESIDENT, "zoe@example.org is on the list", NOW)
+
+    store.erase(record.reference, NOW)
+
+    assert marks(store, record.reference) == (set(), {RESIDENT})
+
+
 # stalled, mark_delivered, count_sweep
 
 

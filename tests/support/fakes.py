@@ -31,6 +31,7 @@ from chalicelib.core.ports import (
     StoreUnavailable,
 )
 from chalicelib.core.records import (
+    ESCALATION_PHASE,
     Claim,
     Confirmation,
     EmailKind,
@@ -82,6 +83,7 @@ class StoredInquiry:
     erased_at: datetime | None = None
     answered: bool | None = None
     answered_at: datetime | None = None
+    followed_up_at: datetime | None = None
 
 
 class InMemoryInquiryStore:
@@ -109,7 +111,7 @@ class InMemoryInquiryStore:
                            step=None, due_at=None, step_tries=0, reminded_at=None,
                            escalations=(), claim=None, steps_taken=0,
                            resident_bounced_at=None, forgotten_at=None, erased_at=None,
-                           answered=None, answered_at=None),
+                           answered=None, answered_at=None, followed_up_at=None),
             expires_at=_seconds(record.expires_at),
             step=record.step if record.due_at is not None else None,
             due_at=record.due_at if record.step is not None else None,
@@ -128,7 +130,8 @@ class InMemoryInquiryStore:
                        claim=stored.claim, steps_taken=stored.steps_taken,
                        resident_bounced_at=stored.resident_bounced_at,
                        forgotten_at=stored.forgotten_at, erased_at=stored.erased_at,
-                       answered=stored.answered, answered_at=stored.answered_at)
+                       answered=stored.answered, answered_at=stored.answered_at,
+                       followed_up_at=stored.followed_up_at)
 
     def claim_email(
         self, reference: str, kind: EmailKind, now: datetime, lease: timedelta
@@ -219,16 +222,26 @@ class InMemoryInquiryStore:
         escalation of the move's step yet."""
         self._answer()
         stored = self.inquiries.get(reference)
-        if stored is None or stored.step is not expected or stored.claim is not None:
+        if (stored is None or stored.step is not expected
+                or stored.erased_at is not None):
             return False
+        # The follow-up and the close come claimed or not.
+        if stored.claim is not None and expected in ESCALATION_PHASE:
+            return False
+        if move.follow_up and stored.followed_up_at is not None:
+            return False  # never more than one follow-up
         if move.escalation is not None and any(
                 e.step is move.escalation.step for e in stored.escalations):
             return False
         stored.step = move.step
         stored.due_at = move.due_at
         stored.step_tries = move.tries
+        if move.release_claim:
+            stored.claim = None
         if move.remind:
             stored.reminded_at = now
+        if move.follow_up:
+            stored.followed_up_at = now
         if move.escalation is not None:
             stored.escalations = (*stored.escalations, move.escalation)
         if move.asks_for_emails:
@@ -239,18 +252,43 @@ class InMemoryInquiryStore:
             stored.steps_taken += 1
         return True
 
-    def claim(self, reference: str, claim: Claim) -> Claim | None:
-        """The first claim stands; it stops the clock."""
+    def claim(self, reference: str, claim: Claim,
+              follow_up_at: datetime | None = None) -> Claim | None:
+        """The first claim stands; while the clock is at a step that passes the inquiry
+        on, it moves the clock to the follow-up."""
         self._answer()
         stored = self.inquiries.get(reference)
         if stored is None:
             return None
         if stored.claim is None:
             stored.claim = claim
-            stored.step = None
-            stored.due_at = None
-            stored.step_tries = 0
+            if stored.step in ESCALATION_PHASE:
+                stored.step = Step.FOLLOW_UP if follow_up_at is not None else None
+                stored.due_at = follow_up_at
+                stored.step_tries = 0
         return stored.claim
+
+    def record_answer(self, reference: str, answered: bool, now: datetime) -> bool | None:
+        """The first answer stands."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None:
+            return None
+        if stored.answered is None:
+            stored.answered = answered
+            stored.answered_at = now
+        return stored.answered
+
+    def forget_personal_data(self, reference: str, now: datetime) -> bool:
+        """Once: name, address and message become "", as the adapter reads them."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if stored is None or stored.forgotten_at is not None:
+            return False
+        stored.record = replace(stored.record, inquiry=replace(
+            stored.record.inquiry, name="", email="", message=""))
+        stored.forgotten_at = now
+        return True
 
     def note_resident_bounce(self, reference: str, now: datetime) -> bool:
         """Note the bounce once; it asks for the note to the contact."""
@@ -259,6 +297,29 @@ class InMemoryInquiryStore:
         if stored is None or stored.resident_bounced_at is not None:
             return False
         stored.resident_bounced_at = now
+        stored.pending = True
+        stored.sweeps = 0
+        stored.swept_at = now
+        stored.steps_taken += 1
+        return True
+
+    def erase(self, reference: str, now: datetime) -> bool:
+        """Erase once: name, address and message become "", the clock stops, and the
+        notes it asks for put the inquiry back on the sweep's list."""
+        self._answer()
+        stored = self.inquiries.get(reference)
+        if (stored is None or stored.erased_at is not None
+                or stored.expires_at <= now.timestamp()):
+            return False
+        stored.record = replace(stored.record, inquiry=replace(
+            stored.record.inquiry, name="", email="", message=""))
+        if EmailKind.RESIDENT in stored.failures:
+            stored.failures[EmailKind.RESIDENT] = ""  # SES's reason may name the address
+        stored.erased_at = now
+        stored.forgotten_at = stored.forgotten_at or now
+        stored.step = None
+        stored.due_at = None
+        stored.step_tries = 0
         stored.pending = True
         stored.sweeps = 0
         stored.swept_at = now

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from chalicelib.core.claims import ClaimLinks, ClaimTokens
+from chalicelib.core.follow_up import AnswerLinks, AnswerTokens
 from chalicelib.core.links import Links
 from chalicelib.core.records import Escalation, InquiryRecord, Recipient, Step
 from chalicelib.core.status import StatusLinks, StatusTokens
@@ -16,8 +17,10 @@ from chalicelib.core.status import StatusLinks, StatusTokens
 CLAIM_KEY = b"a key for claim links in tests"
 BASE_URL = "https://wegweiser.example/api/"
 STATUS_KEY = b"a key for status links in tests"
+ANSWER_KEY = b"a key for answer links in tests"
 LINKS = Links(claim=ClaimLinks(ClaimTokens(CLAIM_KEY), BASE_URL),
-              status=StatusLinks(StatusTokens(STATUS_KEY), BASE_URL))
+              status=StatusLinks(StatusTokens(STATUS_KEY), BASE_URL),
+              answer=AnswerLinks(AnswerTokens(ANSWER_KEY), BASE_URL))
 
 DEPUTY = Recipient(contact_key="deputy", name="Dora Deputy", email="deputy@example.org",
                    organisation="Stadt Flensburg, Amt für Integration", staff_language="de")

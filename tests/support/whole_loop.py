@@ -20,7 +20,9 @@ from chalicelib.core.claims import Claims
 from chalicelib.core.confirmations import ConfirmationPolicy
 from chalicelib.core.delivery import Delivery
 from chalicelib.core.emails import Sender
+from chalicelib.core.erasure import Erasure
 from chalicelib.core.escalation import EscalationClock, deadline
+from chalicelib.core.follow_up import FollowUps
 from chalicelib.core.form_token import FormTokens
 from chalicelib.core.intake import InquiryIntake
 from chalicelib.core.rate_limit import RateLimit
@@ -65,6 +67,8 @@ class Loop:
         self.mailer = RecordingMailer()
         self.unreachable = InMemoryUnreachableContacts()
         self.tokens = FormTokens(SECRET, min_fill_seconds=0)
+        # SES's bounces and complaints, as the delivery reads them: one counter, as deployed.
+        self.feedback_counter = InMemoryCounter()
         self.intake = InquiryIntake(
             current_routing=lambda: self.routing, tokens=self.tokens, store=self.store,
             queue=self.queue, rate_limit=RateLimit(InMemoryCounter(), SECRET, 0),
@@ -72,13 +76,17 @@ class Loop:
         self.delivery = Delivery(
             store=self.store, mailer=self.mailer, clock=self.clock,
             sender=Sender("noreply@wegweiser.example", "Wegweiser"),
-            confirmations=ConfirmationPolicy(InMemoryCounter(), SECRET), links=LINKS)
+            confirmations=ConfirmationPolicy(self.feedback_counter, SECRET), links=LINKS)
         self.escalation = EscalationClock(store=self.store, queue=self.queue,
                                           current_routing=lambda: self.routing,
                                           clock=self.clock, unreachable=self.unreachable)
         self.claims = Claims(store=self.store, tokens=LINKS.claim.tokens, clock=self.clock)
+        self.erasure = Erasure(store=self.store, tokens=LINKS.status.tokens, queue=self.queue,
+                               clock=self.clock)
+        self.follow_ups = FollowUps(store=self.store, tokens=LINKS.answer.tokens,
+                                    clock=self.clock, not_answered=self.escalation.not_answered)
         self.feedback = FeedbackRecorder(
-            InMemoryCounter(), SECRET, store=self.store, queue=self.queue,
+            self.feedback_counter, SECRET, store=self.store, queue=self.queue,
             unreachable=self.unreachable, fail_over=self.escalation.fail_over)
 
     def ses_reports(self, message: str) -> None:
@@ -114,6 +122,19 @@ class Loop:
     def claim_token(self, reference: str, contact_key: str = "anna-meier") -> str:
         """The token of the claim link in the email to that contact."""
         return LINKS.claim.tokens.issue(reference, contact_key, self.record(reference).expires_at)
+
+    def status_token(self, reference: str) -> str:
+        """The token of the status link in the resident's confirmation."""
+        return LINKS.status.tokens.issue(reference, self.record(reference).expires_at)
+
+    def erase(self, reference: str) -> None:
+        """The resident erases the inquiry from the status page; then the worker delivers."""
+        assert self.erasure.erase(reference, self.status_token(reference)) is not None
+        self.deliver()
+
+    def answer_token(self, reference: str) -> str:
+        """The token of the follow-up's yes and no links."""
+        return LINKS.answer.tokens.issue(reference, self.record(reference).expires_at)
 
     def deadline(self, reference: str, step: Step) -> datetime:
         return deadline(self.record(reference), step)

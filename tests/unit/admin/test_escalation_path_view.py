@@ -14,8 +14,9 @@ from tests.unit.core.clinic_routing import CLINIC, LABELS
 
 # The clinic of the routing tests with a deputy and a lead (the escalation contact):
 # health's deputy is away on Tuesday 8 December 2026, when its escalation is due; quick
-# answers within one working day (no reminder), and its deputy is the lead; brief keeps
-# its inquiries 7 days; other has no deputy.
+# answers within one working day (no reminder), and its deputy is the lead; other has
+# no deputy. (A retention shorter than the loop is refused by the check, so no step
+# here falls after the retention: tests/unit/core/test_escalation_path.py has that case.)
 CLINIC_WITH_A_LEAD = f"""
 fallback_topic = "other"
 escalation_contact = "lead"
@@ -44,12 +45,6 @@ deputy = "deputy"
 contacts = ["first"]
 deputy = "lead"
 response_days = 1
-{LABELS}
-
-[topics.brief]
-contacts = ["first"]
-deputy = "deputy"
-retention_days = 7
 {LABELS}
 
 [topics.other]
@@ -145,21 +140,6 @@ def test_route_says_why_a_topic_answered_within_a_day_has_no_reminder(
     ]
 
 
-def test_route_names_the_steps_the_retention_cuts_off_and_no_alarm(
-    clinic: Path, capsys: pytest.CaptureFixture[str],
-) -> None:
-    lines = route(capsys, "brief", "2026-12-01", "--file", str(clinic))
-
-    assert lines[2:] == [
-        "  - Tue 2026-12-08 09:00  does not happen: the retention ends first, "
-        "on 2026-12-08 09:00",
-        "  - Wed 2026-12-09 09:00  does not happen: the retention ends first, "
-        "on 2026-12-08 09:00",
-        "  The retention ends Tue 2026-12-08 09:00 (7 days): the inquiry is deleted first.",
-    ]
-    assert not any("ALARM" in line for line in lines)
-
-
 def test_route_without_a_deputy_says_so_and_goes_on_to_the_lead(
     clinic: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -205,7 +185,6 @@ def test_the_table_shows_each_topics_deadlines_and_path_below_who_receives_what(
         ["days", "topic", "reminder", "deputy", "escalation contact"],
         ["1, 5, 6", "health", "first+", "skipped (absent)", "lead"],
         ["—, 1, 2", "quick", "—", "lead", "skipped (had it)"],
-        ["1, 5, 6", "brief", "first", "after retention", "after retention"],
         ["1, 5, 6", "other", "second", "skipped (none)", "lead"],
     ]
 
@@ -219,7 +198,6 @@ def test_the_table_explains_its_marks_and_where_to_see_the_dates(
     assert "— no reminder: the topic's response_days are not above remind_after_days." in out
     assert ("When the\n  escalation contact is skipped, nobody is left: an ALARM in the log."
             in out)
-    assert "after retention: the inquiry is deleted before the step is due." in out
     assert ("+ for an inquiry in de; in another language the first contact, and so the "
             "path, differs.") in out  # health in Arabic goes to second
     assert out.endswith(
@@ -249,5 +227,5 @@ def test_the_paths_table_columns_line_up(
     columns = [match.start() for match in re.finditer(r"-+", rule)]
     assert [match.start() for match in re.finditer(r"\S+", header.replace(
         "escalation contact", "escalation_contact"))] == columns
-    assert all(line[column - 2:column] == "  " for line in lines[start + 2:start + 6]
+    assert all(line[column - 2:column] == "  " for line in lines[start + 2:start + 5]
                for column in columns[1:])

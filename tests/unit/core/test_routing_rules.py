@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 
 from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.loop import loop_days
 from chalicelib.core.routing_file import (
     BUNDLED_ROUTING_FILE,
     Problem,
@@ -478,11 +479,25 @@ def test_a_retention_just_outside_7_to_730_days_is_refused(days: int) -> None:
     assert problem.text.startswith(f"topics.health.retention_days: {days} is not")
 
 
-@pytest.mark.parametrize("days", [7, 730])
-def test_a_retention_at_the_bounds_is_accepted(days: int) -> None:
+@pytest.mark.parametrize("days", [loop_days(3), 730])  # health answers within 3 working days
+def test_a_retention_as_long_as_the_loop_or_of_730_days_is_accepted(days: int) -> None:
     text = changed("topics.health", "retention_days = 90", f"retention_days = {days}")
 
     assert parse_routing_text(text).topics["health"].retention_days == days
+
+
+def test_a_retention_that_ends_before_the_loop_can_is_refused_with_the_days_it_needs() -> None:
+    text = changed("topics.health", "retention_days = 90", "retention_days = 20")
+
+    problem = problem_at(text, "topics.health.retention_days")
+
+    assert loop_days(3) == 27, "13 calendar days for 5 working days at worst, then 14"
+    assert problem.text == (
+        "topics.health.retention_days: 20 days end before the inquiry's loop can (27 days: "
+        "the answer within 3 working days, the follow-up 2 working days later, then 14 "
+        "days for the resident's answer)")
+    assert problem.hint == "at least 27; the personal data goes when the loop closes anyway"
+    assert problem.line == line_with(text, "retention_days = 20")
 
 
 def test_a_deputy_who_is_a_contact_of_the_topic_is_reported_on_the_deputy_line() -> None:

@@ -13,6 +13,7 @@ from chalicelib.core.working_days import (
     add_working_days,
     easter_sunday,
     is_working_day,
+    longest_span,
     public_holidays,
     working_days_between,
 )
@@ -81,3 +82,28 @@ def test_easter_sunday_matches_known_dates() -> None:
 ])
 def test_whole_working_days_between_two_moments(end: datetime, days: int) -> None:
     assert working_days_between(flensburg(2026, 12, 1, 9), end) == days
+
+
+@pytest.mark.parametrize("working_days", [1, 3, 7])
+def test_the_longest_span_is_the_longest_any_deadline_takes_plus_a_day_for_summer_time(
+    working_days: int,
+) -> None:
+    """The oracle: every start at 00:00, noon and 23:00 from 2026 to 2035, through the
+    deadline rule itself."""
+    longest = timedelta()
+    day = date(2026, 1, 1)
+    while day < date(2035, 12, 1):
+        for hour in (0, 12, 23):
+            start = flensburg(day.year, day.month, day.day, hour)
+            longest = max(longest, add_working_days(start, working_days) - start)
+        day += timedelta(days=1)
+
+    assert longest_span(working_days) == longest.days + (1 if longest.seconds else 0) + 1
+
+
+def test_three_working_days_from_the_saturday_before_christmas_2028_take_ten_days() -> None:
+    """Christmas Day and Boxing Day on Monday and Tuesday, New Year's Day on Monday."""
+    start = flensburg(2028, 12, 23, 0)
+
+    assert add_working_days(start, 3) == flensburg(2029, 1, 2, 0)
+    assert longest_span(3) == 11
