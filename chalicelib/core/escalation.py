@@ -221,7 +221,7 @@ class EscalationClock:
             except Exception as error:  # one inquiry's fault must not stop the others
                 self._failed(reference, now, error)
         if taken:
-            emit(Event.CLOCK_RAN, "the clock took %d steps for %d due inquiries", taken,
+            emit(Event.CLOCK_RAN, "the clock ran: %d steps taken, %d inquiries due", taken,
                  len(due), count=taken)
         return taken
 
