@@ -53,6 +53,21 @@ INQUIRY_PREFIX = "inquiry#"
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
+# What every write that asks for emails also sets: back on the sweep's list, in case its
+# queue message never arrives; "swept just now", so the sweep first gives that message
+# its grace period; and one more step for the delivery to see (`steps_taken`).
+ASKS_FOR_EMAILS = ("#pending = :pending, sweeps = :zero, swept_at = :now,"
+                   " #steps = if_not_exists(#steps, :zero) + :one")
+ASKS_FOR_EMAILS_NAMES = {"#pending": "pending", "#steps": "steps_taken"}
+# The resident's own words and address: gone once the loop closes or on erasure.
+PERSONAL_DATA_NAMES = {"#name": "name", "#email": "email", "#message": "message"}
+
+
+def _asks_for_emails_values(now: datetime) -> dict[str, AttributeValueTypeDef]:
+    return {":pending": {"S": PENDING}, ":zero": {"N": "0"}, ":one": {"N": "1"},
+            ":now": {"S": now.isoformat()}}
+
+
 class _ConditionFailed(Exception):
     """A conditional write found the item not as it expected (handled by the caller)."""
 
@@ -330,83 +345,36 @@ class DynamoDBInquiryStore:
             values[":escalation"] = {"S": json.dumps(_escalation_json(move.escalation),
                                                      ensure_ascii=False)}
         if move.asks_for_emails:
-            # Back on the sweep's list, in case the clock's queue message never arrives;
-            # "swept just now", so the sweep first gives that message its grace period.
-            sets += ["#pending = :pending", "sweeps = :zero", "swept_at = :now",
-                     "#steps = if_not_exists(#steps, :zero) + :one"]
-            names.update({"#pending": "pending", "#steps": "steps_taken"})
-            values.update({":pending": {"S": PENDING}, ":zero": {"N": "0"}, ":one": {"N": "1"}})
-        if move.remind or move.follow_up or move.asks_for_emails:
-            values[":now"] = {"S": now.isoformat()}
+            sets.append(ASKS_FOR_EMAILS)
+            names.update(ASKS_FOR_EMAILS_NAMES)
+            values.update(_asks_for_emails_values(now))
         expression = "SET " + ", ".join(sets) if sets else ""
         if removes:
             expression += " REMOVE " + ", ".join(removes)
-        try:
-            with _dynamodb_errors():
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(reference),
-                    UpdateExpression=expression.strip(),
-                    ConditionExpression=" AND ".join(conditions),
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
-        except _ConditionFailed:
-            return False
-        return True
+        return self._write_if(reference, expression.strip(), " AND ".join(conditions),
+                              names, values)
 
     def note_resident_bounce(self, reference: str, now: datetime) -> bool:
         """Once: the note it asks for puts the inquiry back on the sweep's list."""
-        try:
-            with _dynamodb_errors():
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(reference),
-                    UpdateExpression=("SET resident_bounced_at = :now, #pending = :pending,"
-                                      " sweeps = :zero, swept_at = :now,"
-                                      " #steps = if_not_exists(#steps, :zero) + :one"),
-                    ConditionExpression=("attribute_exists(pk)"
-                                         " AND attribute_not_exists(resident_bounced_at)"),
-                    ExpressionAttributeNames={"#pending": "pending", "#steps": "steps_taken"},
-                    ExpressionAttributeValues={":now": {"S": now.isoformat()},
-                                               ":pending": {"S": PENDING},
-                                               ":zero": {"N": "0"}, ":one": {"N": "1"}},
-                )
-        except _ConditionFailed:
-            return False
-        return True
+        return self._write_if(
+            reference, f"SET resident_bounced_at = :now, {ASKS_FOR_EMAILS}",
+            "attribute_exists(pk) AND attribute_not_exists(resident_bounced_at)",
+            ASKS_FOR_EMAILS_NAMES, _asks_for_emails_values(now))
 
     def erase(self, reference: str, now: datetime) -> bool:
         """Once: the resident's name, address and message go, the clock stops (off its
         index), and the notes it asks for put the inquiry back on the sweep's list. The
         reason a refused confirmation gave goes too: SES's text may name the address."""
-        try:
-            with _dynamodb_errors():
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(reference),
-                    UpdateExpression=(
-                        "SET erased_at = :now, forgotten_at = if_not_exists(forgotten_at, :now),"
-                        " #pending = :pending, sweeps = :zero, swept_at = :now,"
-                        " #steps = if_not_exists(#steps, :zero) + :one"
-                        " REMOVE #name, #email, #message, #resident_failure,"
-                        " #step, #due, #due_at, #tries"),
-                    ConditionExpression=("attribute_exists(pk) AND attribute_not_exists(erased_at)"
-                                         " AND expires_at > :seconds"),
-                    ExpressionAttributeNames={
-                        **{name: CLOCK_NAMES[name] for name in ("#step", "#due", "#due_at",
-                                                                "#tries")},
-                        "#pending": "pending", "#steps": "steps_taken",
-                        "#name": "name", "#email": "email", "#message": "message",
-                        "#resident_failure": f"{EmailKind.RESIDENT}_failure"},
-                    ExpressionAttributeValues={":now": {"S": now.isoformat()},
-                                               ":seconds": {"N": str(int(now.timestamp()))},
-                                               ":pending": {"S": PENDING},
-                                               ":zero": {"N": "0"}, ":one": {"N": "1"}},
-                )
-        except _ConditionFailed:
-            return False
-        return True
+        return self._write_if(
+            reference,
+            "SET erased_at = :now, forgotten_at = if_not_exists(forgotten_at, :now),"
+            f" {ASKS_FOR_EMAILS}"
+            " REMOVE #name, #email, #message, #resident_failure, #step, #due, #due_at, #tries",
+            "attribute_exists(pk) AND attribute_not_exists(erased_at) AND expires_at > :seconds",
+            {**{name: CLOCK_NAMES[name] for name in ("#step", "#due", "#due_at", "#tries")},
+             **ASKS_FOR_EMAILS_NAMES, **PERSONAL_DATA_NAMES,
+             "#resident_failure": f"{EmailKind.RESIDENT}_failure"},
+            {**_asks_for_emails_values(now), ":seconds": {"N": str(int(now.timestamp()))}})
 
     def claim(self, reference: str, claim: Claim,
               follow_up_at: datetime | None = None) -> Claim | None:
@@ -485,18 +453,23 @@ class DynamoDBInquiryStore:
 
     def forget_personal_data(self, reference: str, now: datetime) -> bool:
         """Once: REMOVE name, email and message; `forgotten_at` says when."""
+        return self._write_if(
+            reference, "SET forgotten_at = :now REMOVE #name, #email, #message",
+            "attribute_exists(pk) AND attribute_not_exists(forgotten_at)",
+            PERSONAL_DATA_NAMES, {":now": {"S": now.isoformat()}})
+
+    def _write_if(
+        self, reference: str, expression: str, condition: str, names: dict[str, str],
+        values: dict[str, AttributeValueTypeDef],
+    ) -> bool:
+        """One conditional update; False when the condition does not hold (the write
+        was done before, or is not for this inquiry's state)."""
         try:
             with _dynamodb_errors():
                 self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(reference),
-                    UpdateExpression=("SET forgotten_at = :now"
-                                      " REMOVE #name, #email, #message"),
-                    ConditionExpression=("attribute_exists(pk)"
-                                         " AND attribute_not_exists(forgotten_at)"),
-                    ExpressionAttributeNames={"#name": "name", "#email": "email",
-                                              "#message": "message"},
-                    ExpressionAttributeValues={":now": {"S": now.isoformat()}},
+                    TableName=self._table, Key=_key(reference), UpdateExpression=expression,
+                    ConditionExpression=condition, ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
                 )
         except _ConditionFailed:
             return False

@@ -294,47 +294,30 @@ class EscalationClock:
             if record.holder.email.lower() != address.lower():
                 return False
             bounced = contact_key or record.holder.contact_key
-            taken = {e.step for e in record.escalations}
-            if Step.ESCALATE_AGAIN in taken:
-                later: list[Step] = []  # the escalation contact had it: nobody after them
-            elif Step.ESCALATE in taken:
-                later = [Step.ESCALATE_AGAIN]
-            else:
-                later = [Step.ESCALATE, Step.ESCALATE_AGAIN]
             unreachable = {**unreachable_now(self.unreachable, now), bounced: now}
-            reasons: list[str] = []
-            for step in later:
-                target, why_not = self._target(record, step, routing, now, unreachable)
-                if target is None:
-                    reasons.append(why_not)
-                    continue
-                escalation = Escalation(
-                    step=step, to=target, previous=record.holder, at=now,
-                    not_claimed_by=(record.holder.name,),
-                    working_days=working_days_between(record.received_at, now),
-                    topic_label=_topic_label(record, routing, target.staff_language),
-                    reason=EscalationReason.BOUNCED,
-                )
-                if record.step in ESCALATION_PHASE:
-                    following, following_at = scheduled(record, NEXT[step])
-                    tries = 0
-                else:  # the follow-up or the close: they keep their deadlines and tries
-                    following, following_at = record.step, record.due_at
-                    tries = record.step_tries
-                move = ClockMove(following, following_at, escalation=escalation, tries=tries)
-                if not self.store.move_clock(reference, record.step, move, now):
-                    break  # look again
-                emit(Event.INQUIRY_FAILED_OVER, "inquiry %s: the address of contact %s "
-                     "bounced; passed on to %s", reference, bounced, target.contact_key,
-                     reference=reference, step=step, contact=target.contact_key)
-                self._queue(reference)
-                return True
-            else:
+            escalation, reasons = self._next_holder(
+                record, routing, now, unreachable, EscalationReason.BOUNCED,
+                not_claimed_by=(record.holder.name,))
+            if escalation is None:
                 emit(Event.NOBODY_LEFT, "inquiry %s: the address of contact %s bounced and "
                      "nobody is left to pass it on to (%s)", reference, bounced,
                      "; ".join(reasons) or "no step left", reference=reference,
                      contact=bounced)
                 return False
+            if record.step in ESCALATION_PHASE:
+                following, following_at = scheduled(record, NEXT[escalation.step])
+                tries = 0
+            else:  # the follow-up or the close: they keep their deadlines and tries
+                following, following_at = record.step, record.due_at
+                tries = record.step_tries
+            move = ClockMove(following, following_at, escalation=escalation, tries=tries)
+            if self.store.move_clock(reference, record.step, move, now):
+                emit(Event.INQUIRY_FAILED_OVER, "inquiry %s: the address of contact %s "
+                     "bounced; passed on to %s", reference, bounced, escalation.to.contact_key,
+                     reference=reference, step=escalation.step,
+                     contact=escalation.to.contact_key)
+                self._queue(reference)
+                return True
         return False
 
     def not_answered(self, reference: str) -> Escalation | None:
@@ -348,36 +331,48 @@ class EscalationClock:
             record = self.store.get(reference, now)
             if record is None:
                 return None
-            unreachable = unreachable_now(self.unreachable, now)
-            reasons: list[str] = []
-            for step in _steps_left(record):
-                target, why_not = self._target(record, step, routing, now, unreachable)
-                if target is None:
-                    reasons.append(why_not)
-                    continue
-                escalation = Escalation(
-                    step=step, to=target, previous=record.holder, at=now,
-                    not_claimed_by=tuple(holder.name for holder in record.holders()),
-                    working_days=working_days_between(record.received_at, now),
-                    topic_label=_topic_label(record, routing, target.staff_language),
-                    reason=EscalationReason.NOT_ANSWERED,
-                )
-                move = ClockMove(*self._closing(record, now), escalation=escalation,
-                                 release_claim=record.claim is not None)
-                if not self.store.move_clock(reference, record.step, move, now):
-                    break  # look again
-                emit(Event.INQUIRY_ESCALATED, "inquiry %s: the resident reports no answer; "
-                     "escalated to %s", reference, target.contact_key, reference=reference,
-                     step=step, contact=target.contact_key, outcome="not_answered")
-                self._queue(reference)
-                return escalation
-            else:
+            escalation, reasons = self._next_holder(
+                record, routing, now, unreachable_now(self.unreachable, now),
+                EscalationReason.NOT_ANSWERED,
+                not_claimed_by=tuple(holder.name for holder in record.holders()))
+            if escalation is None:
                 emit(Event.NOBODY_LEFT, "inquiry %s: the resident reports no answer and "
                      "nobody is left to pass it on to (%s)", reference,
                      "; ".join(reasons) or "the whole escalation path had it",
                      reference=reference, outcome="not_answered")
                 return None
+            move = ClockMove(*self._closing(record, now), escalation=escalation,
+                             release_claim=record.claim is not None)
+            if self.store.move_clock(reference, record.step, move, now):
+                emit(Event.INQUIRY_ESCALATED, "inquiry %s: the resident reports no answer; "
+                     "escalated to %s", reference, escalation.to.contact_key,
+                     reference=reference, step=escalation.step,
+                     contact=escalation.to.contact_key, outcome="not_answered")
+                self._queue(reference)
+                return escalation
         return None
+
+    def _next_holder(
+        self, record: InquiryRecord, routing: RoutingConfig, now: datetime,
+        unreachable: Mapping[str, datetime], reason: EscalationReason,
+        not_claimed_by: tuple[str, ...],
+    ) -> tuple[Escalation | None, list[str]]:
+        """The move to the first person left on the escalation path who may have the
+        inquiry, at once (a bounce, a "no"); else None, and why each step was skipped."""
+        reasons: list[str] = []
+        for step in _steps_left(record):
+            target, why_not = self._target(record, step, routing, now, unreachable)
+            if target is None:
+                reasons.append(why_not)
+                continue
+            return Escalation(
+                step=step, to=target, previous=record.holder, at=now,
+                not_claimed_by=not_claimed_by,
+                working_days=working_days_between(record.received_at, now),
+                topic_label=_topic_label(record, routing, target.staff_language),
+                reason=reason,
+            ), reasons
+        return None, reasons
 
     @staticmethod
     def _closing(record: InquiryRecord, now: datetime) -> tuple[Step | None, datetime | None]:

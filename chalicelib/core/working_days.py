@@ -104,6 +104,15 @@ SPAN_YEARS = range(2026, 2036)
 
 
 @functools.cache
+def _span_days() -> tuple[list[date], list[date]]:
+    """Every day of SPAN_YEARS, and its working days: built once per container (the
+    routing check asks for a span per distinct response_days)."""
+    first, last = date(SPAN_YEARS.start, 1, 1), date(SPAN_YEARS.stop - 1, 12, 31)
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return days, [day for day in days if is_working_day(day)]
+
+
+@functools.cache
 def longest_span(working_days: int) -> int:
     """The most whole calendar days that `working_days` working days can take from
     receipt, whenever in SPAN_YEARS an inquiry arrives.
@@ -113,9 +122,7 @@ def longest_span(working_days: int) -> int:
     (Saturday noon, 1 → Tuesday 00:00), which can take longer. Counted in dates, plus
     one day for the hour that the change to or from summer time can add.
     """
-    first, last = date(SPAN_YEARS.start, 1, 1), date(SPAN_YEARS.stop - 1, 12, 31)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    working = [day for day in days if is_working_day(day)]
+    days, working = _span_days()
     longest, next_working = 0, 0
     for day in days:
         while next_working < len(working) and working[next_working] < day:

@@ -86,6 +86,15 @@ class StoredInquiry:
     followed_up_at: datetime | None = None
 
 
+    def asks_for_emails(self, now: datetime) -> None:
+        """Back on the sweep's list, swept "just now" (the sweep waits a grace period),
+        and one more step for the delivery to see: as ASKS_FOR_EMAILS in the adapter."""
+        self.pending = True
+        self.sweeps = 0
+        self.swept_at = now
+        self.steps_taken += 1
+
+
 class InMemoryInquiryStore:
     """The InquiryStore port in a dict, with DynamoDBInquiryStore's semantics.
 
@@ -245,11 +254,7 @@ class InMemoryInquiryStore:
         if move.escalation is not None:
             stored.escalations = (*stored.escalations, move.escalation)
         if move.asks_for_emails:
-            # Back on the sweep's list, swept "just now": the sweep waits a grace period.
-            stored.pending = True
-            stored.sweeps = 0
-            stored.swept_at = now
-            stored.steps_taken += 1
+            stored.asks_for_emails(now)
         return True
 
     def claim(self, reference: str, claim: Claim,
@@ -297,10 +302,7 @@ class InMemoryInquiryStore:
         if stored is None or stored.resident_bounced_at is not None:
             return False
         stored.resident_bounced_at = now
-        stored.pending = True
-        stored.sweeps = 0
-        stored.swept_at = now
-        stored.steps_taken += 1
+        stored.asks_for_emails(now)
         return True
 
     def erase(self, reference: str, now: datetime) -> bool:
@@ -320,10 +322,7 @@ class InMemoryInquiryStore:
         stored.step = None
         stored.due_at = None
         stored.step_tries = 0
-        stored.pending = True
-        stored.sweeps = 0
-        stored.swept_at = now
-        stored.steps_taken += 1
+        stored.asks_for_emails(now)
         return True
 
     def _answer(self) -> None:
