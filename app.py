@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from chalice.app import Chalice, Rate, Request, Response, SNSEvent, SQSEvent
+from chalice.app import Chalice, Cron, Rate, Request, Response, SNSEvent, SQSEvent
 
 from chalicelib import wiring
 from chalicelib.core.languages import negotiate_language
@@ -291,6 +291,13 @@ def sweep_stalled(event: object) -> None:
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def remind_and_escalate(event: object) -> None:
     wiring.services().escalation.run()
+
+
+# The monthly report of the anonymous statistics: every morning (07:00 UTC, 08:00 or
+# 09:00 in Flensburg); it goes out on the first working day of a month, once.
+@app.schedule(Cron(0, 7, "*", "*", "?", "*"))
+def send_monthly_report(event: object) -> None:
+    wiring.services().monthly_report.send_if_due()
 
 
 @app.on_sns_message(topic=SES_EVENTS_TOPIC)

@@ -44,7 +44,8 @@ class Side:
     def expect_one_post(self) -> None:
         self.dynamodb.add_response("update_item", RATE_LIMIT_ANSWER)
         self.dynamodb.add_response("get_item", {})  # no contact's address bounced
-        self.dynamodb.add_response("put_item", {})
+        # The inquiry and its count in the month's statistics, in one transaction.
+        self.dynamodb.add_response("transact_write_items", {})
         if not self.knows_queue_url:  # looked up once per process, then cached
             self.sqs.add_response("get_queue_url", {"QueueUrl": QUEUE_URL})
             self.knows_queue_url = True

@@ -52,6 +52,9 @@ class Settings:
     # The dev stack's moved clock (chalicelib/dev_clock.py): a file with its offset.
     # Only beside an emulator; never set in a deployed stage.
     dev_clock_file: str | None = None
+    # How many years the anonymous statistics are kept (core/statistics.py), from the
+    # month they count on; the inquiries themselves go after their retention.
+    statistics_years: int = 5
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +99,7 @@ class Settings:
                 contact_domains=parse_contact_domains(env.get("CONTACT_DOMAINS", "")),
                 public_url=_url(env.get("PUBLIC_URL", "")),
                 dev_clock_file=dev_clock_file,
+                statistics_years=int(env.get("STATISTICS_YEARS", "5")),
             )
         except (KeyError, ValueError) as error:
             raise SettingsError(f"unusable setting: {error}") from error

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -42,11 +42,14 @@ if TYPE_CHECKING:
         DeliveryQueue,
         InquiryStore,
         Mailer,
+        ReportLog,
+        StatisticsSource,
         UnreachableContacts,
     )
     from chalicelib.core.records import InquiryRecord
     from chalicelib.core.remote_routing import RemoteRouting
     from chalicelib.core.ses_feedback import FeedbackRecorder
+    from chalicelib.core.statistics_report import MonthlyReport
     from chalicelib.core.status import StatusLinks, StatusPages, StatusTokens
     from chalicelib.core.sweep import Sweep
 
@@ -69,12 +72,13 @@ class Services:
         mailer: Mailer | None = None,
         counter: Counter | None = None,
         unreachable: UnreachableContacts | None = None,
+        report_log: ReportLog | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self._routing = routing
         self._given = {"store": store, "queue": queue, "mailer": mailer, "counter": counter,
-                       "unreachable": unreachable}
+                       "unreachable": unreachable, "report_log": report_log}
 
     def routing(self) -> RoutingConfig:
         """The routing to serve now: given, bundled, or the stage's ROUTING_SOURCE (cached)."""
@@ -161,7 +165,22 @@ class Services:
         from chalicelib.aws import clients
         from chalicelib.aws.dynamodb_store import DynamoDBInquiryStore
 
-        return DynamoDBInquiryStore(clients.dynamodb(), self.settings.table_name)
+        return DynamoDBInquiryStore(clients.dynamodb(), self.settings.table_name,
+                                    self.settings.statistics_years)
+
+    @functools.cached_property
+    def statistics(self) -> StatisticsSource:
+        """The anonymous counts: the store's own items (the fake store holds them too)."""
+        return self.store  # type: ignore[return-value]
+
+    @functools.cached_property
+    def report_log(self) -> ReportLog:
+        if (given := self._given["report_log"]) is not None:
+            return given  # type: ignore[return-value]
+        from chalicelib.aws import clients
+        from chalicelib.aws.report_log import DynamoDBReportLog
+
+        return DynamoDBReportLog(clients.dynamodb(), self.settings.table_name)
 
     @functools.cached_property
     def queue(self) -> DeliveryQueue:
@@ -292,6 +311,15 @@ class Services:
                                unreachable=self.unreachable)
 
     @functools.cached_property
+    def monthly_report(self) -> MonthlyReport:
+        from chalicelib.core.emails import Sender
+        from chalicelib.core.statistics_report import MonthlyReport
+
+        return MonthlyReport(source=self.statistics, log=self.report_log, mailer=self.mailer,
+                             sender=Sender(self.settings.sender_email, self.settings.sender_name),
+                             routing=self.routing, clock=self.clock)
+
+    @functools.cached_property
     def sweep(self) -> Sweep:
         from chalicelib.core.sweep import Sweep
 
@@ -334,3 +362,17 @@ def serving(chosen: Services) -> Iterator[Services]:
         yield chosen
     finally:
         _serving = before
+
+
+def wegweiser(argv: Sequence[str] | None = None) -> int:
+    """The admins' command (chalicelib/admin/cli.py), with the adapter `stats` reads."""
+    from chalicelib.admin.cli import main
+
+    return main(argv, statistics=_statistics_of_table)
+
+
+def _statistics_of_table(table_name: str) -> StatisticsSource:
+    from chalicelib.aws import clients
+    from chalicelib.aws.dynamodb_store import DynamoDBInquiryStore
+
+    return DynamoDBInquiryStore(clients.dynamodb(), table_name)

@@ -274,6 +274,7 @@ def main() -> int:
 
         worker = LocalWorker(aws_clients.sqs(), queue_url, app.deliver_inquiries,
                              app.sweep_stalled, clock=app.remind_and_escalate,
+                             report=app.send_monthly_report,
                              threads=int(os.environ.get("LOCAL_WORKERS", "2")), now=clock)
         worker.start()
         stack.callback(worker.stop)
@@ -289,6 +290,13 @@ def main() -> int:
             print(f"Wegweiser form:  http://127.0.0.1:{port}/", flush=True)
             print(f"Dev outbox:      http://127.0.0.1:{outbox_port}/", flush=True)
             print(f"AWS emulator:    {endpoint_url}", flush=True)
+            # `wegweiser stats` in another shell reads this table with these lines.
+            print(f"Statistics:      export AWS_ENDPOINT_URL={endpoint_url} "
+                  f"AWS_DEFAULT_REGION={env['AWS_DEFAULT_REGION']} "
+                  f"AWS_ACCESS_KEY_ID={env['AWS_ACCESS_KEY_ID']} "
+                  f"AWS_SECRET_ACCESS_KEY={env['AWS_SECRET_ACCESS_KEY']} "
+                  f"INQUIRY_TABLE={settings.table_name}", flush=True)
+            print("                 then: .venv/bin/wegweiser stats", flush=True)
             print(f"Dev clock:       {clock().isoformat(timespec='seconds')} "
                   f"(GET/POST http://127.0.0.1:{outbox_port}/clock)", flush=True)
             if routing_file is not None:

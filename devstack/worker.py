@@ -68,6 +68,7 @@ class LocalWorker:
         threads: int = 1,
         clock: Handler | None = None,
         now: Callable[[], datetime] = utc_now,
+        report: Handler | None = None,
     ) -> None:
         self._client = client
         self._queue_url = queue_url
@@ -77,6 +78,7 @@ class LocalWorker:
         self._deliver = deliver
         self._sweep = sweep
         self._clock = clock
+        self._report = report
         self._now = now  # the schedules' event time: the dev stack's clock in `make run`
         self._sweep_every = sweep_every
         self._stop = threading.Event()
@@ -122,6 +124,8 @@ class LocalWorker:
         self._sweep(scheduled_event(self._now()), None)
         if self._clock is not None:
             self._clock(scheduled_event(self._now()), None)
+        if self._report is not None:
+            self._report(scheduled_event(self._now()), None)
 
     def queue_is_empty(self) -> bool:
         """No message waiting, delayed or being handled (received, not yet deleted)."""

@@ -7,7 +7,8 @@ nothing else: no templates, no translations, no routing config, no checks.
 
   GET /              a fixed page, no AWS
   POST /inquiries    parse the JSON; DynamoDB update_item (the rate limit), get_item (the
-                     contacts whose address bounced), put_item (conditional); SQS
+                     contacts whose address bounced), transact_write_items (the
+                     conditional put and the month's count); SQS
                      get_queue_url (once per process), send_message
   deliver_inquiries  per message: get_item; the confirmation decision: get_item (the
                      address's bounce/complaint counts), update_item (its confirmations
@@ -45,6 +46,7 @@ app = Chalice(app_name="wegweiser-floor")
 
 FIELDS = ("email", "topic", "message", "name", "language")
 RETENTION_SECONDS = 180 * 86400
+STATISTICS_SECONDS = 5 * 366 * 86400
 
 
 @functools.cache
@@ -116,8 +118,17 @@ def submit_inquiry() -> Response:
         "pending": {"S": "pending"},
         "expires_at": {"N": str(now + RETENTION_SECONDS)},
     })
-    dynamodb().put_item(TableName=table(), Item=item,
-                        ConditionExpression="attribute_not_exists(pk)")
+    # The inquiry and its count in the month's statistics, both or neither.
+    month = time.strftime("%Y-%m", time.gmtime(now))
+    dynamodb().transact_write_items(TransactItems=[
+        {"Put": {"TableName": table(), "Item": item,
+                 "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Update": {"TableName": table(), "Key": {"pk": {"S": f"stats#{month}"}},
+                    "UpdateExpression": "ADD #received :one SET expires_at = :end",
+                    "ExpressionAttributeNames": {"#received": f"{fields.get('topic')}|received"},
+                    "ExpressionAttributeValues": {":one": {"N": "1"},
+                                                  ":end": {"N": str(now + STATISTICS_SECONDS)}}}},
+    ])
     sqs().send_message(QueueUrl=queue_url(), MessageBody=json.dumps({"reference": reference}))
     return Response(body=json.dumps({"reference": reference}), status_code=201,
                     headers={"Content-Type": "application/json"})

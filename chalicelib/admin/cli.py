@@ -13,10 +13,16 @@ core/routing.py. This tool answers both in plain English, with line numbers:
                                                 escalation path, with skipped steps
     wegweiser table                             who receives what, topic by language;
                                                 each topic's deadlines and escalation path
+    wegweiser stats [--from M] [--to M]         the anonymous counts by month, topic and
+            [--format table|csv|html]           language of the stage's table, small
+                                                numbers hidden (README, "For the project lead")
 
 `make package` runs `wegweiser check` first, so a broken file is never packaged.
 It uses only the standard library and the project's own modules: nothing to set up
-beyond the project's virtualenv.
+beyond the project's virtualenv. `stats` reads the stage's DynamoDB table with the
+standard AWS environment (credentials, AWS_REGION, and AWS_ENDPOINT_URL for the
+emulator of `make run`); the adapter that reads it comes from chalicelib/wiring.py,
+which starts this tool.
 
 Exit codes: 0 fine, 1 the config has problems, 2 a wrong command (unknown language,
 a day that is not a day, a file that cannot be read).
@@ -27,8 +33,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TextIO
@@ -36,6 +43,8 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.core.escalation_path import EscalationPath, PlannedStep, Skip, plan_escalation
 from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.local_time import flensburg_time
+from chalicelib.core.ports import StatisticsSource, StoreUnavailable
 from chalicelib.core.records import Step
 from chalicelib.core.routing import RoutingConfig, route_inquiry
 from chalicelib.core.routing_file import (
@@ -45,6 +54,8 @@ from chalicelib.core.routing_file import (
     load_routing,
     parse_contact_domains,
 )
+from chalicelib.core.statistics import months_between
+from chalicelib.core.statistics_report import as_csv, as_html, as_table, read_publication
 from chalicelib.core.working_days import is_working_day, next_working_day
 
 OK = 0
@@ -62,10 +73,22 @@ RECEIVED_AT = time(9, 0)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# The statistics of a table, by its name (the DynamoDB adapter, from wiring).
+StatisticsFor = Callable[[str], StatisticsSource]
+STATS_MONTHS = 12  # the default range: the last twelve months, this one included
+
+
+def main(argv: Sequence[str] | None = None, *,
+         statistics: StatisticsFor | None = None) -> int:
     """Run one command; the exit code says how it went (see the module docstring)."""
     args = _parser().parse_args(argv)
     command: str = args.command
+    if command == "stats":
+        if statistics is None:
+            print("wegweiser: stats needs the table's adapter: run the installed "
+                  "`wegweiser` command", file=sys.stderr)
+            return USAGE
+        return stats(statistics, args)
     if command == "check":
         if args.stage is None:
             return check(args.file, release=args.release)
@@ -118,7 +141,64 @@ def _parser() -> argparse.ArgumentParser:
         description="Print a table: for each topic and language, who receives the inquiry; "
                     "then, for each topic, the deadlines and the escalation path.")
     _add_day_and_file(table_parser)
+
+    stats_parser = commands.add_parser(
+        "stats", help="the anonymous counts by month, topic and language (small ones hidden)",
+        description="Print the anonymous counts of the stage's table: inquiries received, "
+                    "claimed (in time), escalated, answered yes or no, erased, and the "
+                    "interpreters asked for, by month of receipt, topic and language. "
+                    "Counts of 1 to 4 are shown as <5, and x hides a number that would "
+                    "give a small one away through the totals.")
+    stats_parser.add_argument("--from", dest="first", type=_month, metavar="YYYY-MM",
+                              help=f"the first month (default: {STATS_MONTHS - 1} months "
+                                   "before --to)")
+    stats_parser.add_argument("--to", dest="last", type=_month, metavar="YYYY-MM",
+                              help="the last month (default: this month)")
+    stats_parser.add_argument("--format", choices=("table", "csv", "html"), default="table",
+                              help="table for the terminal, csv (UTF-8) for a spreadsheet, "
+                                   "html for one self-contained file to print or send")
+    stats_parser.add_argument("--table", metavar="NAME",
+                              help="the DynamoDB table (default: INQUIRY_TABLE, else "
+                                   "wegweiser-inquiries; the stack's output InquiryTableName)")
+    stats_parser.add_argument("--file", type=Path, default=BUNDLED_ROUTING_FILE, metavar="FILE",
+                              help="the routing file whose German topic names to show "
+                                   "(default: the bundled one)")
     return parser
+
+
+def _month(text: str) -> str:
+    try:
+        return datetime.strptime(text, "%Y-%m").strftime("%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month: {text!r} (write it as YYYY-MM, "
+                                         "such as 2026-12)") from None
+
+
+def stats(statistics: StatisticsFor, args: argparse.Namespace) -> int:
+    """Print the protected counts of a range of months in the format asked for."""
+    today = flensburg_time(datetime.now().astimezone()).date()
+    last: str = args.last or today.strftime("%Y-%m")
+    first: str = args.first or months_between("0001-01", last)[-STATS_MONTHS]
+    if first > last:
+        print(f"wegweiser: --from {first} is after --to {last}", file=sys.stderr)
+        return USAGE
+    months = months_between(first, last)
+    config = _load(args.file, sys.stderr)
+    if isinstance(config, int):
+        return config
+    table_name = args.table or os.environ.get("INQUIRY_TABLE") or "wegweiser-inquiries"
+    try:
+        publication = read_publication(statistics(table_name), months, config)
+    except StoreUnavailable as error:
+        print(f"wegweiser: the table {table_name!r} cannot be read: {error}", file=sys.stderr)
+        return USAGE
+    if args.format == "csv":
+        sys.stdout.write(as_csv(publication))
+    elif args.format == "html":
+        sys.stdout.write(as_html(publication, generated=today))
+    else:
+        sys.stdout.write(as_table(publication))
+    return OK
 
 
 def _add_day_and_file(parser: argparse.ArgumentParser) -> None:

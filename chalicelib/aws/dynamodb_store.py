@@ -7,12 +7,18 @@ put it in a second sparse index, ordered by the due time, which the clock querie
 a run reads the inquiries that are due and no others. Expired items are never
 returned, even before DynamoDB's TTL process removes them. An inquiry about a topic
 that asks for explicit consent (health) carries `consent_at`, when the resident gave it.
+
+The anonymous statistics live in the same table, one item per month of receipt
+(`stats#2026-12`), kept for the stage's statistics horizon rather than an inquiry's
+retention. A write that counts goes as a transaction of two: the inquiry's conditional
+update and the ADD to its month's item, so that a step is counted exactly when it is
+written (chalicelib/core/statistics.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -33,10 +39,11 @@ from chalicelib.core.records import (
     Recipient,
     Step,
 )
+from chalicelib.core.statistics import Tally, month_start
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
 
 PENDING_INDEX = "pending-by-received"
 PENDING = "pending"
@@ -50,7 +57,13 @@ CLOCK_NAMES = {"#step": "step", "#due": "due", "#due_at": "due_at", "#tries": "s
 
 
 INQUIRY_PREFIX = "inquiry#"
+STATISTICS_PREFIX = "stats#"
 CONDITION_FAILED = "ConditionalCheckFailedException"
+TRANSACTION_CANCELED = "TransactionCanceledException"
+# Two counting writes at the same moment touch the same month's item: DynamoDB cancels
+# one of them, which then simply goes again.
+TRANSACTION_TRIES = 4
+STATISTICS_YEARS = 5  # how long the counts are kept unless the stage says otherwise
 
 
 # What every write that asks for emails also sets: back on the sweep's list, in case its
@@ -72,6 +85,10 @@ class _ConditionFailed(Exception):
     """A conditional write found the item not as it expected (handled by the caller)."""
 
 
+class _Conflict(Exception):
+    """Another transaction wrote the same item at the same moment: go again."""
+
+
 @contextmanager
 def _dynamodb_errors() -> Iterator[None]:
     """DynamoDB's errors as the store port's: a failed condition for the caller to
@@ -79,8 +96,17 @@ def _dynamodb_errors() -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        if error.response["Error"]["Code"] == CONDITION_FAILED:
+        code = error.response["Error"]["Code"]
+        if code == CONDITION_FAILED:
             raise _ConditionFailed from error
+        if code == TRANSACTION_CANCELED:
+            # The first write is the inquiry's, the only one with a condition.
+            reasons = [reason.get("Code") for reason in
+                       error.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise _ConditionFailed from error
+            if "TransactionConflict" in reasons:
+                raise _Conflict from error
         raise StoreUnavailable(str(error)) from error
     except BotoCoreError as error:
         raise StoreUnavailable(str(error)) from error
@@ -91,11 +117,13 @@ def _key(reference: str) -> dict[str, AttributeValueTypeDef]:
 
 
 class DynamoDBInquiryStore:
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str,
+                 statistics_years: int = STATISTICS_YEARS) -> None:
         self._client = client
         self._table = table_name
+        self._statistics_years = statistics_years
 
-    def add(self, record: InquiryRecord) -> None:
+    def add(self, record: InquiryRecord, tally: Tally | None = None) -> None:
         """Write a new inquiry, refusing to overwrite an existing reference."""
         item = _to_item(record)
         item["pending"] = {"S": PENDING}
@@ -104,6 +132,12 @@ class DynamoDBInquiryStore:
             item.update(step={"S": record.step}, due={"S": DUE},
                         due_at={"S": _utc_text(record.due_at)})
         try:
+            if tally:
+                item["counted"] = {"SS": sorted(tally.columns)}
+                self._transact({"Put": {"TableName": self._table, "Item": item,
+                                        "ConditionExpression": "attribute_not_exists(pk)"}},
+                               tally)
+                return
             with _dynamodb_errors():
                 self._client.put_item(
                     TableName=self._table,
@@ -112,6 +146,58 @@ class DynamoDBInquiryStore:
                 )
         except _ConditionFailed as taken:
             raise ReferenceTaken(record.reference) from taken
+
+    def counts(self, months: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
+        """Each month's counts, by BatchGetItem of its item (a hundred at a time)."""
+        found: dict[str, dict[str, int]] = {}
+        wanted: list[dict[str, AttributeValueTypeDef]] = [
+            {"pk": {"S": f"{STATISTICS_PREFIX}{month}"}} for month in dict.fromkeys(months)]
+        for start in range(0, len(wanted), 100):
+            keys: Sequence[Mapping[str, Any]] = wanted[start:start + 100]
+            for _ in range(10):  # DynamoDB may hand back keys it did not get to
+                if not keys:
+                    break
+                with _dynamodb_errors():
+                    answer = self._client.batch_get_item(RequestItems={
+                        self._table: {"Keys": keys, "ConsistentRead": True}})
+                for item in answer["Responses"].get(self._table, []):
+                    month = item["pk"]["S"].removeprefix(STATISTICS_PREFIX)
+                    found[month] = {name: int(value["N"]) for name, value in item.items()
+                                    if name not in ("pk", "expires_at") and "N" in value}
+                unprocessed = answer.get("UnprocessedKeys", {}).get(self._table)
+                keys = unprocessed["Keys"] if unprocessed else []
+            if keys:
+                raise StoreUnavailable("the statistics could not be read in full")
+        return found
+
+    def _counting(self, tally: Tally) -> TransactWriteItemTypeDef:
+        """The ADD of a tally to its month's item, which lives for the statistics'
+        horizon from that month on (not for an inquiry's retention)."""
+        start = month_start(tally.month)
+        keep_until = datetime(start.year + self._statistics_years, start.month, 1, tzinfo=UTC)
+        names = {f"#c{n}": name for n, name in enumerate(sorted(tally.increments))}
+        values: dict[str, AttributeValueTypeDef] = {
+            f":c{n}": {"N": str(tally.increments[name])} for n, name in
+            enumerate(sorted(tally.increments))}
+        values[":end"] = {"N": str(int((keep_until + timedelta(days=31)).timestamp()))}
+        return {"Update": {
+            "TableName": self._table, "Key": {"pk": {"S": f"{STATISTICS_PREFIX}{tally.month}"}},
+            "UpdateExpression": "ADD " + ", ".join(f"{name} :{name[1:]}" for name in names)
+                                + " SET expires_at = :end",
+            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}
+
+    def _transact(self, write: TransactWriteItemTypeDef, tally: Tally) -> None:
+        """The inquiry's write and the tally's ADD, both or neither; _ConditionFailed
+        when the inquiry's condition does not hold."""
+        for attempt in range(TRANSACTION_TRIES):
+            try:
+                with _dynamodb_errors():
+                    self._client.transact_write_items(
+                        TransactItems=[write, self._counting(tally)])
+                return
+            except _Conflict as conflict:
+                if attempt == TRANSACTION_TRIES - 1:
+                    raise StoreUnavailable("the statistics item stayed busy") from conflict
 
     def get(self, reference: str, now: datetime) -> InquiryRecord | None:
         """The inquiry with this reference, or None if there is none or it has expired."""
@@ -296,7 +382,8 @@ class DynamoDBInquiryStore:
         return [item["pk"]["S"].removeprefix(INQUIRY_PREFIX) for item in answer["Items"]]
 
     def move_clock(
-        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime,
+        tally: Tally | None = None,
     ) -> bool:
         """One step of the clock, conditional on the step it expects, on no claim and on
         no escalation of the same step."""
@@ -352,7 +439,7 @@ class DynamoDBInquiryStore:
         if removes:
             expression += " REMOVE " + ", ".join(removes)
         return self._write_if(reference, expression.strip(), " AND ".join(conditions),
-                              names, values)
+                              names, values, tally)
 
     def note_resident_bounce(self, reference: str, now: datetime) -> bool:
         """Once: the note it asks for puts the inquiry back on the sweep's list."""
@@ -361,7 +448,7 @@ class DynamoDBInquiryStore:
             "attribute_exists(pk) AND attribute_not_exists(resident_bounced_at)",
             ASKS_FOR_EMAILS_NAMES, _asks_for_emails_values(now))
 
-    def erase(self, reference: str, now: datetime) -> bool:
+    def erase(self, reference: str, now: datetime, tally: Tally | None = None) -> bool:
         """Once: the resident's name, address and message go, the clock stops (off its
         index), and the notes it asks for put the inquiry back on the sweep's list. The
         reason a refused confirmation gave goes too: SES's text may name the address."""
@@ -374,10 +461,11 @@ class DynamoDBInquiryStore:
             {**{name: CLOCK_NAMES[name] for name in ("#step", "#due", "#due_at", "#tries")},
              **ASKS_FOR_EMAILS_NAMES, **PERSONAL_DATA_NAMES,
              "#resident_failure": f"{EmailKind.RESIDENT}_failure"},
-            {**_asks_for_emails_values(now), ":seconds": {"N": str(int(now.timestamp()))}})
+            {**_asks_for_emails_values(now), ":seconds": {"N": str(int(now.timestamp()))}},
+            tally)
 
     def claim(self, reference: str, claim: Claim,
-              follow_up_at: datetime | None = None) -> Claim | None:
+              follow_up_at: datetime | None = None, tally: Tally | None = None) -> Claim | None:
         """The first claim stands. While the clock is at a step that passes the inquiry
         on, the same write moves it to the follow-up; later steps stay as they are."""
         claimed = "SET #claimed_at = :at, claimed_by = :by, claimed_by_name = :name"
@@ -403,23 +491,14 @@ class DynamoDBInquiryStore:
              values),
         ]
         for expression, condition, expression_values in writes:
-            try:
-                with _dynamodb_errors():
-                    self._client.update_item(
-                        TableName=self._table,
-                        Key=_key(reference),
-                        UpdateExpression=expression,
-                        ConditionExpression=condition,
-                        ExpressionAttributeNames={
-                            name: CLOCK_NAMES[name] for name in CLOCK_NAMES
-                            if name in expression or name in condition},
-                        ExpressionAttributeValues={
-                            name: value for name, value in expression_values.items()
-                            if name in expression or name in condition},
-                    )
-            except _ConditionFailed:
-                continue
-            return claim
+            if self._write_if(
+                    reference, expression, condition,
+                    {name: CLOCK_NAMES[name] for name in CLOCK_NAMES
+                     if name in expression or name in condition},
+                    {name: value for name, value in expression_values.items()
+                     if name in expression or name in condition},
+                    tally):
+                return claim
         with _dynamodb_errors():
             item = self._client.get_item(
                 TableName=self._table, Key=_key(reference), ConsistentRead=True,
@@ -427,20 +506,13 @@ class DynamoDBInquiryStore:
             ).get("Item")
         return _claim_of(item) if item else None
 
-    def record_answer(self, reference: str, answered: bool, now: datetime) -> bool | None:
+    def record_answer(self, reference: str, answered: bool, now: datetime,
+                      tally: Tally | None = None) -> bool | None:
         """The first answer stands."""
-        try:
-            with _dynamodb_errors():
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(reference),
-                    UpdateExpression="SET answered = :answered, answered_at = :now",
-                    ConditionExpression=("attribute_exists(pk)"
-                                         " AND attribute_not_exists(answered)"),
-                    ExpressionAttributeValues={":answered": {"BOOL": answered},
-                                               ":now": {"S": now.isoformat()}},
-                )
-        except _ConditionFailed:
+        if not self._write_if(
+                reference, "SET answered = :answered, answered_at = :now",
+                "attribute_exists(pk) AND attribute_not_exists(answered)", {},
+                {":answered": {"BOOL": answered}, ":now": {"S": now.isoformat()}}, tally):
             with _dynamodb_errors():
                 item = self._client.get_item(
                     TableName=self._table, Key=_key(reference), ConsistentRead=True,
@@ -460,16 +532,26 @@ class DynamoDBInquiryStore:
 
     def _write_if(
         self, reference: str, expression: str, condition: str, names: dict[str, str],
-        values: dict[str, AttributeValueTypeDef],
+        values: dict[str, AttributeValueTypeDef], tally: Tally | None = None,
     ) -> bool:
-        """One conditional update; False when the condition does not hold (the write
-        was done before, or is not for this inquiry's state)."""
+        """One conditional update, counted with `tally` in the same transaction; False
+        when the condition does not hold (the write was done before, or is not for this
+        inquiry's state)."""
+        # DynamoDB refuses an empty map of names.
+        named: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
         try:
+            if tally:
+                self._transact({"Update": {
+                    "TableName": self._table, "Key": _key(reference),
+                    "UpdateExpression": f"{expression} ADD counted :counted",
+                    "ConditionExpression": condition, **named,  # type: ignore[typeddict-item]
+                    "ExpressionAttributeValues": {
+                        **values, ":counted": {"SS": sorted(tally.columns)}}}}, tally)
+                return True
             with _dynamodb_errors():
                 self._client.update_item(
                     TableName=self._table, Key=_key(reference), UpdateExpression=expression,
-                    ConditionExpression=condition, ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
+                    ConditionExpression=condition, ExpressionAttributeValues=values, **named,
                 )
         except _ConditionFailed:
             return False
@@ -528,6 +610,8 @@ def _to_item(record: InquiryRecord) -> dict[str, AttributeValueTypeDef]:
         strings["consent_at"] = record.consent_at.astimezone(UTC).isoformat()
     item: dict[str, AttributeValueTypeDef] = {"pk": _key(record.reference)["pk"]}
     item.update({name: {"S": value} for name, value in strings.items()})
+    if inquiry.interpreter:
+        item["interpreter"] = {"BOOL": True}
     return item
 
 
@@ -554,6 +638,7 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
             name=optional("name"),
             language=text("language"),
             consent="consent_at" in item,
+            interpreter="interpreter" in item,
         ),
         recipient=Recipient(
             contact_key=routing["contact_key"],
@@ -591,6 +676,7 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
         answered=item["answered"]["BOOL"] if "answered" in item else None,
         answered_at=moment("answered_at"),
         followed_up_at=moment("followed_up_at"),
+        counted=frozenset(item["counted"]["SS"]) if "counted" in item else frozenset(),
     )
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+from chalicelib.core import statistics
 from chalicelib.core.escalation import after_claim
 from chalicelib.core.ports import Clock, InquiryStore
 from chalicelib.core.records import Claim, InquiryRecord, Recipient
@@ -127,11 +128,11 @@ class Claims:
             return view
         mine = Claim(view.holder.contact_key, view.holder.name, self.clock())
         _, follow_up_at = after_claim(view.record)
-        standing = self.store.claim(reference, mine, follow_up_at)
+        standing = self.store.claim(reference, mine, follow_up_at,
+                                    statistics.claimed(view.record, mine))
         if standing is None:
             return None
         if standing == mine:
-            # Statistics (a later issue) count the claim here: by month, topic, language.
             emit(Event.INQUIRY_CLAIMED, "inquiry %s claimed by %s", reference,
                  mine.contact_key, reference=reference, contact=mine.contact_key,
                  count=len(view.record.escalations))

@@ -375,7 +375,26 @@ def _message(
 ) -> Message:
     # A random boundary of our own: the email package would otherwise search both
     # bodies for a collision with its own, a third of the time of building the message.
+    message = alternatives(text, html)
+    set_headers(message, sender, to=to, subject=subject, language=language)
+    return message
+
+
+def alternatives(text: str, html: str) -> MIMEMultipart:
+    """The plain-text and the HTML body of one email, for the reader to choose from."""
+    # A random boundary of our own: the email package would otherwise search both
+    # bodies for a collision with its own, a third of the time of building the message.
     message = MIMEMultipart("alternative", boundary=f"=_wegweiser_{secrets.token_hex(16)}")
+    for body, subtype in ((text, "plain"), (html, "html")):
+        part = MIMEText(body, subtype, "utf-8")
+        del part["MIME-Version"]  # the message has it; a part needs none (RFC 2045)
+        message.attach(part)
+    return message
+
+
+def set_headers(message: Message, sender: Sender, *, to: str, subject: str,
+                language: str) -> None:
+    """The headers of every email Wegweiser sends; no resident text ever reaches one."""
     message["From"] = formataddr((_one_line(sender.name), sender.email), charset="utf-8")
     message["To"] = to
     subject = _one_line(subject)
@@ -386,8 +405,3 @@ def _message(
     # Ask Exchange not to answer with out-of-office notes: they would reach the
     # other side in a language they may not read.
     message["X-Auto-Response-Suppress"] = "All"
-    for body, subtype in ((text, "plain"), (html, "html")):
-        part = MIMEText(body, subtype, "utf-8")
-        del part["MIME-Version"]  # the message has it; a part needs none (RFC 2045)
-        message.attach(part)
-    return message

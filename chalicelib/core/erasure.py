@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.core import statistics
 from chalicelib.core.ports import Clock, DeliveryQueue, InquiryStore, QueueUnavailable
 from chalicelib.core.status import REFERENCE, StatusTokens
 from chalicelib.core.telemetry import Event, emit
@@ -57,7 +58,8 @@ class Erasure:
         now = self.clock()
         if not self._valid(reference, token, now):
             return None
-        if not self.store.erase(reference, now):
+        record = self.store.get(reference, now)
+        if record is None or not self.store.erase(reference, now, statistics.erased(record)):
             # Erased before (a second click), or there is no such inquiry.
             return self.look(reference, token)
         emit(Event.INQUIRY_ERASED, "inquiry %s erased on the resident's request", reference,

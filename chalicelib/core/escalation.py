@@ -47,6 +47,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from chalicelib.core import statistics
 from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.loop import CLOSE_AFTER_DAYS, FOLLOW_UP_AFTER
 from chalicelib.core.ports import (
@@ -254,7 +255,7 @@ class EscalationClock:
                 # only the time to look again changes.
                 move, said = ClockMove(step, deadline(record, step),
                                        tries=record.step_tries), None
-            if not self.store.move_clock(reference, step, move, now):
+            if not self.store.move_clock(reference, step, move, now, _counted(record, move)):
                 # Another run took this step first, somebody claimed the inquiry, or
                 # the resident answered the follow-up.
                 fresh = self.store.get(reference, now)
@@ -264,7 +265,6 @@ class EscalationClock:
                 continue
             if said is not None:  # only what was written is told, once
                 said.emit()
-            # Statistics (a later issue) count each step here: by month, topic, language.
             record = _moved(record, move, now)
             taken += decided
             asked_for_emails |= move.asks_for_emails
@@ -311,7 +311,8 @@ class EscalationClock:
                 following, following_at = record.step, record.due_at
                 tries = record.step_tries
             move = ClockMove(following, following_at, escalation=escalation, tries=tries)
-            if self.store.move_clock(reference, record.step, move, now):
+            if self.store.move_clock(reference, record.step, move, now,
+                                     _counted(record, move)):
                 emit(Event.INQUIRY_FAILED_OVER, "inquiry %s: the address of contact %s "
                      "bounced; passed on to %s", reference, bounced, escalation.to.contact_key,
                      reference=reference, step=escalation.step,
@@ -343,7 +344,8 @@ class EscalationClock:
                 return None
             move = ClockMove(*self._closing(record, now), escalation=escalation,
                              release_claim=record.claim is not None)
-            if self.store.move_clock(reference, record.step, move, now):
+            if self.store.move_clock(reference, record.step, move, now,
+                                     _counted(record, move)):
                 emit(Event.INQUIRY_ESCALATED, "inquiry %s: the resident reports no answer; "
                      "escalated to %s", reference, escalation.to.contact_key,
                      reference=reference, step=escalation.step,
@@ -497,7 +499,14 @@ def _moved(record: InquiryRecord, move: ClockMove, now: datetime) -> InquiryReco
         escalations=(*record.escalations, move.escalation) if move.escalation
         else record.escalations,
         steps_taken=record.steps_taken + (1 if move.asks_for_emails else 0),
+        counted=record.counted | {statistics.Column.ESCALATED} if move.escalation
+        else record.counted,
     )
+
+
+def _counted(record: InquiryRecord, move: ClockMove) -> statistics.Tally | None:
+    """What a move adds to the statistics: an inquiry passed on for the first time."""
+    return statistics.escalated(record) if move.escalation is not None else None
 
 
 def _topic_label(record: InquiryRecord, routing: RoutingConfig, language: str) -> str:

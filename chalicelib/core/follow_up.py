@@ -31,6 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import quote
 
+from chalicelib.core import statistics
 from chalicelib.core.ports import Clock, ClockMove, InquiryStore
 from chalicelib.core.records import Escalation, EscalationReason, InquiryRecord
 from chalicelib.core.reference_tokens import ReferenceTokens
@@ -113,7 +114,8 @@ class FollowUps:
         if record.answered is not None:
             return _view(record, answered)
         now = self.clock()
-        standing = self.store.record_answer(reference, answered, now)
+        standing = self.store.record_answer(reference, answered, now,
+                                            statistics.answered(record, answered))
         if standing is None:
             return None
         if record.answered is None and standing is answered:

@@ -83,6 +83,8 @@ class Inquiry:
     # The resident gave explicit consent for a topic that asks for it (Art. 9(2)(a) GDPR);
     # False for every other topic, whatever was sent.
     consent: bool = False
+    # The resident asked for an interpreter (counted per language in the statistics).
+    interpreter: bool = False
 
 
 class InvalidInquiry(ValueError):
@@ -161,6 +163,8 @@ def check_inquiry(
         name=text["name"],
         language=text["language"],
         consent=consent,
+        # The interpreter checkbox sends "yes", JSON true; anything else is no need.
+        interpreter=fields.get("interpreter") is True or fields.get("interpreter") == "yes",
     )
 
 

@@ -9,9 +9,10 @@ Logs name references and outcomes only, never an address, a name or a message.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from chalicelib.core import statistics
 from chalicelib.core.escalation import start_clock, unreachable_now
 from chalicelib.core.form_token import FormTokens
 from chalicelib.core.inquiry import HONEYPOT, Inquiry, InvalidInquiry, TokenProblem, check_inquiry
@@ -88,7 +89,10 @@ class InquiryIntake:
             emit(Event.HONEYPOT_FILLED, "honeypot filled: nothing stored")
             return record
         try:
-            self.store.add(record)
+            tally = statistics.received(record)
+            self.store.add(record, tally)
+            if tally:
+                record = replace(record, counted=tally.columns)
         except ReferenceTaken:
             first = self.store.get(record.reference, now)
             if first is None or first.inquiry != inquiry:

@@ -8,13 +8,14 @@ them, so a use case decides what to do without knowing an AWS error code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import Message
 from typing import Protocol
 
 from chalicelib.core.records import Claim, Confirmation, EmailKind, Escalation, InquiryRecord, Step
+from chalicelib.core.statistics import Tally
 
 Clock = Callable[[], datetime]  # an aware datetime: now
 
@@ -83,9 +84,14 @@ class ClockMove:
 
 
 class InquiryStore(Protocol):
-    """Accepted inquiries and the marks that make each email go out once."""
+    """Accepted inquiries and the marks that make each email go out once.
 
-    def add(self, record: InquiryRecord) -> None:
+    A write that takes a `tally` adds it to the anonymous statistics in the same
+    transaction, and notes its columns in the inquiry's `counted`: written and
+    counted, or neither (chalicelib/core/statistics.py).
+    """
+
+    def add(self, record: InquiryRecord, tally: Tally | None = None) -> None:
         """Write a new inquiry; ReferenceTaken if the reference exists, StoreUnavailable."""
 
     def get(self, reference: str, now: datetime) -> InquiryRecord | None:
@@ -129,7 +135,8 @@ class InquiryStore(Protocol):
         first, at most `limit` (read from an index of due times, never a scan)."""
 
     def move_clock(
-        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime,
+        tally: Tally | None = None,
     ) -> bool:
         """Write one step of the clock if the inquiry still waits at `expected` (None:
         the clock has no step left), is unclaimed while `expected` passes an unclaimed
@@ -139,13 +146,14 @@ class InquiryStore(Protocol):
         it). A move that asks for emails puts the inquiry back on the sweep's list."""
 
     def claim(self, reference: str, claim: Claim,
-              follow_up_at: datetime | None = None) -> Claim | None:
+              follow_up_at: datetime | None = None, tally: Tally | None = None) -> Claim | None:
         """Record the claim unless there is one (the first stands); while the clock is
         still at a step that passes the inquiry on, move it to FOLLOW_UP at
         `follow_up_at` (None: no step left). The claim that stands, or None if there is
         no such inquiry."""
 
-    def record_answer(self, reference: str, answered: bool, now: datetime) -> bool | None:
+    def record_answer(self, reference: str, answered: bool, now: datetime,
+                      tally: Tally | None = None) -> bool | None:
         """Record the resident's answer to the follow-up unless there is one (the first
         stands); the answer that stands, or None if there is no such inquiry."""
 
@@ -159,13 +167,35 @@ class InquiryStore(Protocol):
         note to the contact (back on the sweep's list); False if it was noted already
         or there is no such inquiry."""
 
-    def erase(self, reference: str, now: datetime) -> bool:
+    def erase(self, reference: str, now: datetime, tally: Tally | None = None) -> bool:
         """The resident asked for erasure (Art. 17 GDPR): in one write, delete their name,
         address and message (and the reason a refused confirmation gave, which may name
         the address), note when (`erased_at`, `forgotten_at`), stop the clock, and ask
         for the notes to the holders (back on the sweep's list). Reference, topic,
         language, dates and states stay. False if it was erased already or there is no
         such inquiry (or its retention has passed)."""
+
+
+class StatisticsSource(Protocol):
+    """The anonymous counts, read for the statistics and the monthly report."""
+
+    def counts(self, months: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
+        """Each month's counts (attribute → count; months without any are left out);
+        StoreUnavailable on failure. Reads the counts' items, never an inquiry."""
+
+
+class ReportLog(Protocol):
+    """Which monthly reports went out: one per month, however often the schedule runs."""
+
+    def take(self, month: str, now: datetime, lease: timedelta) -> bool:
+        """Take the right to send the report of `month` for `lease`: False if it was
+        sent already or another run is sending it now; StoreUnavailable on failure."""
+
+    def release(self, month: str) -> None:
+        """The send failed: the next run may try again at once."""
+
+    def mark_sent(self, month: str, message_id: str, now: datetime) -> None:
+        """The report went out: never send it again."""
 
 
 class DeliveryQueue(Protocol):

@@ -184,6 +184,9 @@ class InquiryRecord:
     answered_at: datetime | None = None
     # When the clock took the follow-up step (once; the email goes unless withheld).
     followed_up_at: datetime | None = None
+    # The statistics' columns this inquiry has been counted in (chalicelib/core/
+    # statistics.py): each once, whatever happens to it later.
+    counted: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def expires_at(self) -> datetime:

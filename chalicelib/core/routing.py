@@ -138,6 +138,8 @@ class RoutingConfig:
     # Who receives an inquiry that neither its contact nor the topic's deputy claimed,
     # one working day after the deputy got it; None: nobody, an alarm instead.
     escalation_contact: Contact | None = None
+    # Who receives the monthly anonymous statistics ([reports] recipients); none: no report.
+    report_recipients: tuple[Contact, ...] = ()
 
     def is_absent(self, contact: Contact, day: date) -> bool:
         return any(a.contact == contact.key and a.covers(day) for a in self.absences)

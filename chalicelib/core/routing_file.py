@@ -51,7 +51,7 @@ LONGEST_ABSENCE = timedelta(days=366)
 
 TOP_LEVEL = {"organisations", "contacts", "topics", "fallback_topic", "privacy",
              "accessibility"}
-TOP_LEVEL_OPTIONAL = {"absences", "remind_after_days", "escalation_contact"}
+TOP_LEVEL_OPTIONAL = {"absences", "remind_after_days", "escalation_contact", "reports"}
 TOPIC_KEYS = {"labels", "contacts", "deputy", "cc", "retention_days", "response_days",
               "next_steps", "urgent_hint", "special_category"}
 # A value of [privacy] or [accessibility] that begins with this is an example the city
@@ -172,6 +172,7 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
         RESPONSE_BOUNDS)
     escalation_contact = (check.contact("escalation_contact", raw["escalation_contact"], contacts)
                           if "escalation_contact" in raw else None)
+    report_recipients = check.report_recipients(raw, contacts)
     if check.problems or privacy is None or accessibility is None:
         raise RoutingConfigError(check.problems)
     return RoutingConfig(
@@ -185,6 +186,7 @@ def parse_routing(raw: Mapping[str, Any]) -> RoutingConfig:
         placeholders=tuple(check.placeholders),
         remind_after_days=remind_after_days or DEFAULT_REMIND_AFTER_DAYS,
         escalation_contact=escalation_contact,
+        report_recipients=report_recipients,
     )
 
 
@@ -332,6 +334,22 @@ class _Checker:
             return contacts[value]
         self.problem(path, f"{path}: no contact {value!r}", _suggest(value, contacts))
         return None
+
+    def report_recipients(self, raw: Mapping[str, Any],
+                          contacts: Mapping[str, Contact]) -> tuple[Contact, ...]:
+        """[reports] recipients: the contact keys that get the monthly statistics."""
+        table = raw.get("reports", {})
+        if not isinstance(table, dict):
+            self.problem("reports", "reports: must be a table")
+            return ()
+        self.keys("reports", "reports", table, set(), {"recipients"})
+        keys = table.get("recipients", [])
+        if not isinstance(keys, list):
+            self.problem("reports.recipients", "reports.recipients: a list of contact keys")
+            return ()
+        found = (self.contact(f"reports.recipients[{index}]", key, contacts)
+                 for index, key in enumerate(keys))
+        return tuple(dict.fromkeys(contact for contact in found if contact is not None))
 
     def absences(self, raw: Mapping[str, Any], contacts: Mapping[str, Contact]) -> list[Absence]:
         entries = raw.get("absences", [])

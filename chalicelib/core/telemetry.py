@@ -85,6 +85,9 @@ class Event(StrEnum):
     # Erasure on the resident's request (core/erasure.py).
     INQUIRY_ERASED = "inquiry_erased"
     ERASURE_NOT_QUEUED = "erasure_not_queued"  # its notes: the sweep queues them
+    # The monthly report of the anonymous statistics (core/statistics_report.py).
+    REPORT_SENT = "report_sent"
+    REPORT_NOT_SENT = "report_not_sent"  # tried again by the next day's run
 
 
 INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
@@ -135,6 +138,8 @@ KINDS: dict[Event, Kind] = {
     Event.LOOP_CLOSED: Kind(INFO),
     Event.INQUIRY_ERASED: Kind(INFO, "Erasures"),
     Event.ERASURE_NOT_QUEUED: Kind(WARNING, "ErasureNotesNotQueued"),
+    Event.REPORT_SENT: Kind(INFO, "ReportsSent"),
+    Event.REPORT_NOT_SENT: Kind(ERROR, "ReportsNotSent", alarm=True),
 }
 
 ALARM_METRICS = frozenset(kind.metric for kind in KINDS.values() if kind.alarm and kind.metric)

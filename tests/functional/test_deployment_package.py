@@ -215,11 +215,27 @@ def test_every_function_has_its_own_role_and_a_log_group_with_retention(
     groups = of_type(resources, "AWS::Logs::LogGroup")
 
     assert set(functions) == {"APIHandler", "DeliverInquiries", "SweepStalled",
-                              "RemindAndEscalate", "RecordSesFeedback"}
+                              "RemindAndEscalate", "RecordSesFeedback", "SendMonthlyReport"}
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
-    assert len(roles) == 5
-    assert len(groups) == 6  # one per function, and the API's access log
+    assert len(roles) == 6
+    assert len(groups) == 7  # one per function, and the API's access log
     assert all(g["Properties"]["RetentionInDays"] == 30 for g in groups.values())
+
+
+def test_the_monthly_report_runs_every_morning_and_may_only_read_counts_and_send(
+    resources: dict[str, Any]
+) -> None:
+    report = resources["SendMonthlyReport"]["Properties"]
+    (event,) = report["Events"].values()
+    assert event["Properties"]["Schedule"] == "cron(0 7 * * ? *)"
+    role = resources[report["Role"]["Fn::GetAtt"][0]]
+    allowed = {action for statement in role["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"] for action in statement["Action"]}
+    assert allowed == {"logs:CreateLogStream", "logs:PutLogEvents", "dynamodb:BatchGetItem",
+                       "dynamodb:UpdateItem", "ses:SendEmail", "ses:SendRawEmail"}
+    # It reads the months' counts by key (BatchGetItem) and writes the report log: no
+    # query and no scan, no SQS, no secret.
+    assert report["Environment"]["Variables"]["STATISTICS_YEARS"] == {"Ref": "StatisticsYears"}
 
 
 def test_no_role_allows_a_wildcard_action_or_resource(resources: dict[str, Any]) -> None:
@@ -231,13 +247,18 @@ def test_no_role_allows_a_wildcard_action_or_resource(resources: dict[str, Any])
             assert "*" not in json.dumps(resource), statement["Sid"]
 
 
+# The monthly report signs no link: it gets no secret, nor the layer that reads one.
+WITHOUT_SECRET = {"SendMonthlyReport"}
+
+
 def test_the_functions_read_their_settings_from_the_stack(resources: dict[str, Any]) -> None:
-    for function in of_type(resources, "AWS::Serverless::Function").values():
+    for name, function in of_type(resources, "AWS::Serverless::Function").items():
         variables = function["Properties"]["Environment"]["Variables"]
         assert variables["INQUIRY_TABLE"] == {"Ref": "InquiryTable"}
         assert "FORM_TOKEN_SECRET" not in variables, "the secret is never in the environment"
         assert variables["SECRET_PARAMETER"] == {"Ref": "SecretParameterName"}
-        assert function["Properties"]["Layers"] == [{"Ref": "SecretsExtensionLayerArn"}]
+        if name not in WITHOUT_SECRET:
+            assert function["Properties"]["Layers"] == [{"Ref": "SecretsExtensionLayerArn"}]
         assert variables["SES_CONFIGURATION_SET"] == {"Ref": "ConfigurationSet"}
         assert variables["STAGE"] == "prod"
 
@@ -245,10 +266,13 @@ def test_the_functions_read_their_settings_from_the_stack(resources: dict[str, A
 def test_each_function_may_read_and_decrypt_the_stage_secret_and_nothing_else_of_ssm(
     resources: dict[str, Any]
 ) -> None:
-    for function in of_type(resources, "AWS::Serverless::Function").values():
+    for name, function in of_type(resources, "AWS::Serverless::Function").items():
         role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
         (document,) = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
         by_sid = {s["Sid"]: s for s in document["Statement"]}
+        if name in WITHOUT_SECRET:
+            assert not any("ssm:" in str(s["Action"]) for s in document["Statement"])
+            continue
         assert by_sid["ReadTheStageSecret"]["Action"] == ["ssm:GetParameter"]
         assert by_sid["ReadTheStageSecret"]["Resource"] == [{"Fn::Sub": (
             "arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter${SecretParameterName}")}]

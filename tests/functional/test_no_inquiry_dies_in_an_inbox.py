@@ -32,6 +32,7 @@ from chalicelib.aws.ses_mailer import SESMailer
 from chalicelib.aws.sqs_queue import SQSDeliveryQueue
 from chalicelib.core.ports import ClockMove
 from chalicelib.core.records import Step
+from chalicelib.core.statistics import Tally
 from chalicelib.core.telemetry import ALARM_METRICS, KINDS, Event, JsonLines, metric_counts
 from devstack.outbox import SentEmail
 from devstack.worker import scheduled_event
@@ -393,12 +394,13 @@ class DiesOnItsSecondStep(DynamoDBInquiryStore):
     steps = 0
 
     def move_clock(
-        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime,
+        tally: Tally | None = None,
     ) -> bool:
         self.steps += 1
         if self.steps == 2:
             raise ClockDied
-        return super().move_clock(reference, expected, move, now)
+        return super().move_clock(reference, expected, move, now, tally)
 
 
 class DiesWhenItQueues(SQSDeliveryQueue):

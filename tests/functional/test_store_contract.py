@@ -18,6 +18,7 @@ from chalicelib.aws import clients as aws_clients
 from chalicelib.aws.counters import DynamoDBCounter
 from chalicelib.aws.dynamodb_store import DynamoDBInquiryStore
 from chalicelib.aws.unreachable_contacts import DynamoDBUnreachableContacts
+from chalicelib.core import statistics
 from chalicelib.core.inquiry import Inquiry
 from chalicelib.core.ports import (
     ClockMove,
@@ -25,6 +26,7 @@ from chalicelib.core.ports import (
     EmailInProgress,
     InquiryStore,
     ReferenceTaken,
+    StatisticsSource,
     StoreUnavailable,
     UnreachableContacts,
 )
@@ -849,3 +851,73 @@ def test_a_bounced_contact_is_unreachable_until_the_end_it_was_given(
 
 def test_nobody_is_unreachable_before_any_bounce(unreachable: UnreachableContacts) -> None:
     assert unreachable.until(NOW) == {}
+
+
+# The anonymous statistics: counted with the write they belong to, once per inquiry.
+
+
+def counts_of(store: InquiryStore, month: str) -> dict[str, int]:
+    source: StatisticsSource = store  # type: ignore[assignment]  # both stores are one
+    return dict(source.counts([month]).get(month, {}))
+
+
+def test_a_tally_is_counted_with_the_write_and_noted_on_the_inquiry(store: InquiryStore) -> None:
+    record = inquiry_record()
+    store.add(record, statistics.received(record))
+    month = statistics.month_of(NOW)
+
+    assert counts_of(store, month) == {"education|en|received": 1}
+    kept = store.get(record.reference, NOW)
+    assert kept is not None and kept.counted == {"received"}
+
+
+def test_a_write_that_is_refused_counts_nothing(store: InquiryStore) -> None:
+    record = inquiry_record()
+    store.add(record, statistics.received(record))
+    with pytest.raises(ReferenceTaken):
+        store.add(record, statistics.received(record))
+    first = Claim("anna-meier", "Anna Meier", NOW)
+    store.claim(record.reference, first, None, statistics.claimed(record, first))
+    second = Claim("stefan-schulz", "Stefan Schulz", NOW + timedelta(hours=1))
+    store.claim(record.reference, second, None, statistics.claimed(record, second))
+    assert store.record_answer(record.reference, True, NOW,
+                               statistics.answered(record, True)) is True
+    assert store.record_answer(record.reference, False, NOW,
+                               statistics.answered(record, False)) is True
+    assert store.erase(record.reference, NOW, statistics.erased(record))
+    assert not store.erase(record.reference, NOW, statistics.erased(record))
+
+    assert counts_of(store, statistics.month_of(NOW)) == {
+        "education|en|received": 1, "education|en|claimed": 1,
+        "education|en|claimed_in_time": 1, "education|en|days|0": 1,
+        "education|en|answered_yes": 1, "education|en|erased": 1}
+
+
+def test_a_move_of_the_clock_counts_with_its_step_and_a_refused_one_does_not(
+    store: InquiryStore,
+) -> None:
+    record = stored(store, step=Step.ESCALATE, due_at=NOW)
+    escalation = Escalation(Step.ESCALATE, record.recipient, record.recipient, NOW, (), 5,
+                            "Bildung")
+    move = ClockMove(Step.ESCALATE_AGAIN, NOW + timedelta(days=1), escalation=escalation)
+
+    assert store.move_clock(record.reference, Step.ESCALATE, move, NOW,
+                            statistics.escalated(record))
+    assert not store.move_clock(record.reference, Step.ESCALATE, move, NOW,
+                                statistics.escalated(record))
+    assert counts_of(store, statistics.month_of(NOW)) == {"education|en|escalated": 1}
+
+
+def test_the_counts_of_several_months_are_read_together_and_empty_months_left_out(
+    store: InquiryStore,
+) -> None:
+    for number, received_at in enumerate([datetime(2026, 10, 5, 9, tzinfo=UTC),
+                                          datetime(2026, 12, 3, 9, tzinfo=UTC),
+                                          datetime(2026, 12, 4, 9, tzinfo=UTC)]):
+        record = inquiry_record(f"K7QM-X3P{'ABC'[number]}", received_at=received_at,
+                                retention_days=10_000)
+        store.add(record, statistics.received(record))
+    source: StatisticsSource = store  # type: ignore[assignment]
+
+    assert source.counts(["2026-10", "2026-11", "2026-12"]) == {
+        "2026-10": {"education|en|received": 1}, "2026-12": {"education|en|received": 2}}

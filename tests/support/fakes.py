@@ -15,7 +15,8 @@ Hand-written on purpose: no mocks, so a test reads as what a person would check.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections import Counter as Tallies
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import Message
@@ -39,6 +40,7 @@ from chalicelib.core.records import (
     InquiryRecord,
     Step,
 )
+from chalicelib.core.statistics import Tally
 
 if TYPE_CHECKING:
     from chalicelib.core.ports import (
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
         DeliveryQueue,
         InquiryStore,
         Mailer,
+        ReportLog,
+        StatisticsSource,
         UnreachableContacts,
     )
 
@@ -84,7 +88,7 @@ class StoredInquiry:
     answered: bool | None = None
     answered_at: datetime | None = None
     followed_up_at: datetime | None = None
-
+    counted: frozenset[str] = frozenset()  # the statistics' columns it was counted in
 
     def asks_for_emails(self, now: datetime) -> None:
         """Back on the sweep's list, swept "just now" (the sweep waits a grace period),
@@ -103,13 +107,27 @@ class InMemoryInquiryStore:
 
     def __init__(self) -> None:
         self.inquiries: dict[str, StoredInquiry] = {}
+        # The anonymous statistics: month → attribute → count, as the adapter's items.
+        self.statistics: dict[str, Tallies[str]] = {}
         self.unavailable = False
+
+    def counts(self, months: Sequence[str]) -> Mapping[str, Mapping[str, int]]:
+        """Each month's counts; months without any are left out."""
+        self._answer()
+        return {month: dict(self.statistics[month]) for month in months
+                if month in self.statistics}
+
+    def _count(self, stored: StoredInquiry, tally: Tally | None) -> None:
+        """Add a tally with the write it came with, as the adapter's transaction does."""
+        if tally:
+            self.statistics.setdefault(tally.month, Tallies()).update(tally.increments)
+            stored.counted = stored.counted | tally.columns
 
     def entry(self, reference: str) -> StoredInquiry:
         """Everything stored for one inquiry (KeyError if none): what a test checks."""
         return self.inquiries[reference]
 
-    def add(self, record: InquiryRecord) -> None:
+    def add(self, record: InquiryRecord, tally: Tally | None = None) -> None:
         """Keep a new inquiry, without marks; ReferenceTaken if the reference exists."""
         self._answer()
         if record.reference in self.inquiries:
@@ -125,6 +143,7 @@ class InMemoryInquiryStore:
             step=record.step if record.due_at is not None else None,
             due_at=record.due_at if record.step is not None else None,
         )
+        self._count(self.inquiries[record.reference], tally)
 
     def get(self, reference: str, now: datetime) -> InquiryRecord | None:
         """The inquiry with its marks, or None if there is none or it has expired."""
@@ -140,7 +159,7 @@ class InMemoryInquiryStore:
                        resident_bounced_at=stored.resident_bounced_at,
                        forgotten_at=stored.forgotten_at, erased_at=stored.erased_at,
                        answered=stored.answered, answered_at=stored.answered_at,
-                       followed_up_at=stored.followed_up_at)
+                       followed_up_at=stored.followed_up_at, counted=stored.counted)
 
     def claim_email(
         self, reference: str, kind: EmailKind, now: datetime, lease: timedelta
@@ -225,7 +244,8 @@ class InMemoryInquiryStore:
         return [reference for _, reference in waiting[:limit]]
 
     def move_clock(
-        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime,
+        tally: Tally | None = None,
     ) -> bool:
         """Write the step if the inquiry waits at `expected`, unclaimed, and has no
         escalation of the move's step yet."""
@@ -255,10 +275,11 @@ class InMemoryInquiryStore:
             stored.escalations = (*stored.escalations, move.escalation)
         if move.asks_for_emails:
             stored.asks_for_emails(now)
+        self._count(stored, tally)
         return True
 
     def claim(self, reference: str, claim: Claim,
-              follow_up_at: datetime | None = None) -> Claim | None:
+              follow_up_at: datetime | None = None, tally: Tally | None = None) -> Claim | None:
         """The first claim stands; while the clock is at a step that passes the inquiry
         on, it moves the clock to the follow-up."""
         self._answer()
@@ -271,9 +292,11 @@ class InMemoryInquiryStore:
                 stored.step = Step.FOLLOW_UP if follow_up_at is not None else None
                 stored.due_at = follow_up_at
                 stored.step_tries = 0
+            self._count(stored, tally)
         return stored.claim
 
-    def record_answer(self, reference: str, answered: bool, now: datetime) -> bool | None:
+    def record_answer(self, reference: str, answered: bool, now: datetime,
+                      tally: Tally | None = None) -> bool | None:
         """The first answer stands."""
         self._answer()
         stored = self.inquiries.get(reference)
@@ -282,6 +305,7 @@ class InMemoryInquiryStore:
         if stored.answered is None:
             stored.answered = answered
             stored.answered_at = now
+            self._count(stored, tally)
         return stored.answered
 
     def forget_personal_data(self, reference: str, now: datetime) -> bool:
@@ -305,7 +329,7 @@ class InMemoryInquiryStore:
         stored.asks_for_emails(now)
         return True
 
-    def erase(self, reference: str, now: datetime) -> bool:
+    def erase(self, reference: str, now: datetime, tally: Tally | None = None) -> bool:
         """Erase once: name, address and message become "", the clock stops, and the
         notes it asks for put the inquiry back on the sweep's list."""
         self._answer()
@@ -323,6 +347,7 @@ class InMemoryInquiryStore:
         stored.due_at = None
         stored.step_tries = 0
         stored.asks_for_emails(now)
+        self._count(stored, tally)
         return True
 
     def _answer(self) -> None:
@@ -436,6 +461,35 @@ class InMemoryCounter:
         return {field: count for (item, field), count in self.counts.items() if item == key}
 
 
+class InMemoryReportLog:
+    """The ReportLog port in a dict, as DynamoDBReportLog: a lease, then sent for good."""
+
+    def __init__(self) -> None:
+        self.leases: dict[str, int] = {}
+        self.sent: dict[str, str] = {}  # month → message id
+        self.unavailable = False
+
+    def take(self, month: str, now: datetime, lease: timedelta) -> bool:
+        self._answer()
+        if month in self.sent or self.leases.get(month, 0) >= _seconds(now):
+            return False
+        self.leases[month] = _seconds(now + lease)
+        return True
+
+    def release(self, month: str) -> None:
+        self._answer()
+        self.leases.pop(month, None)
+
+    def mark_sent(self, month: str, message_id: str, now: datetime) -> None:
+        self._answer()
+        self.sent[month] = message_id
+        self.leases.pop(month, None)
+
+    def _answer(self) -> None:
+        if self.unavailable:
+            raise StoreUnavailable("the in-memory report log is switched off")
+
+
 class InMemoryUnreachableContacts:
     """The UnreachableContacts port in a dict; `unavailable` makes both calls raise."""
 
@@ -459,6 +513,8 @@ if TYPE_CHECKING:
     def _the_fakes_implement_the_ports(
         store: InMemoryInquiryStore, queue: RecordingQueue, mailer: RecordingMailer,
         counter: InMemoryCounter, unreachable: InMemoryUnreachableContacts,
-    ) -> tuple[InquiryStore, DeliveryQueue, Mailer, Counter, UnreachableContacts]:
+        reports: InMemoryReportLog,
+    ) -> tuple[InquiryStore, DeliveryQueue, Mailer, Counter, UnreachableContacts,
+               StatisticsSource, ReportLog]:
         """mypy checks each fake against its Protocol here."""
-        return store, queue, mailer, counter, unreachable
+        return store, queue, mailer, counter, unreachable, store, reports

@@ -25,6 +25,7 @@ from chalicelib.core.escalation import EscalationClock, deadline
 from chalicelib.core.follow_up import FollowUps
 from chalicelib.core.form_token import FormTokens
 from chalicelib.core.intake import InquiryIntake
+from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.rate_limit import RateLimit
 from chalicelib.core.records import EmailKind, InquiryRecord, Step
 from chalicelib.core.routing import RoutingConfig
@@ -72,7 +73,7 @@ class Loop:
         self.intake = InquiryIntake(
             current_routing=lambda: self.routing, tokens=self.tokens, store=self.store,
             queue=self.queue, rate_limit=RateLimit(InMemoryCounter(), SECRET, 0),
-            clock=self.clock, languages=("de", "en"), unreachable=self.unreachable)
+            clock=self.clock, languages=tuple(LANGUAGES), unreachable=self.unreachable)
         self.delivery = Delivery(
             store=self.store, mailer=self.mailer, clock=self.clock,
             sender=Sender("noreply@wegweiser.example", "Wegweiser"),
@@ -94,9 +95,11 @@ class Loop:
         record_all([message], self.feedback, self.routing, self.clock())
         self.deliver()
 
-    def submit(self, topic: str = "education", email: str = RESIDENT) -> str:
+    def submit(self, topic: str = "education", email: str = RESIDENT,
+               language: str = "en") -> str:
         fields = {"email": email, "topic": topic, "message": "Gibt es einen Kita-Platz?",
-                  "language": "en", "form_token": self.tokens.issue(self.clock().timestamp())}
+                  "language": language,
+                  "form_token": self.tokens.issue(self.clock().timestamp())}
         record = self.intake.accept(fields, default_language="en", client_address="192.0.2.1")
         self.deliver()
         return record.reference

@@ -21,6 +21,7 @@ from chalicelib.core.escalation import (
 )
 from chalicelib.core.ports import ClockMove, StoreUnavailable
 from chalicelib.core.records import EmailKind, Step
+from chalicelib.core.statistics import Tally
 from chalicelib.core.telemetry import KINDS, Event
 from tests.support.fakes import (
     InMemoryInquiryStore,
@@ -278,11 +279,12 @@ class RacedStore(InMemoryInquiryStore):
         self.queue = queue
 
     def move_clock(
-        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime,
+        tally: Tally | None = None,
     ) -> bool:
-        if super().move_clock(reference, expected, move, now):
+        if super().move_clock(reference, expected, move, now, tally):
             self.queue.send(reference)
-        return super().move_clock(reference, expected, move, now)
+        return super().move_clock(reference, expected, move, now, tally)
 
 
 def test_a_second_run_that_lost_the_race_takes_no_step_twice() -> None:
@@ -335,11 +337,12 @@ class PoisonedStore(InMemoryInquiryStore):
     poisoned = ""
 
     def move_clock(
-        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime,
+        tally: Tally | None = None,
     ) -> bool:
         if reference == self.poisoned and not move.tries:
             raise RuntimeError("a bug the tests stand in for")
-        return super().move_clock(reference, expected, move, now)
+        return super().move_clock(reference, expected, move, now, tally)
 
 
 def test_a_step_that_keeps_failing_is_tried_again_then_set_aside_with_an_alarm(

@@ -18,6 +18,7 @@ import pytest
 
 from chalicelib.core.ports import ClockMove, StoreUnavailable
 from chalicelib.core.records import Step
+from chalicelib.core.statistics import Tally
 from tests.support.fakes import InMemoryInquiryStore
 from tests.support.loop import ses_bounce
 from tests.support.whole_loop import ANNA, RESIDENT, STEFAN, Loop
@@ -168,11 +169,12 @@ class FaultyStore(InMemoryInquiryStore):
     clock's bookkeeping of a failed try (a move that stays at REMIND) still works."""
 
     def move_clock(
-        self, reference: str, expected: Step | None, move: ClockMove, now: datetime
+        self, reference: str, expected: Step | None, move: ClockMove, now: datetime,
+        tally: Tally | None = None,
     ) -> bool:
         if move.step is not Step.REMIND:
             raise ValueError("a fault nobody foresaw")
-        return super().move_clock(reference, expected, move, now)
+        return super().move_clock(reference, expected, move, now, tally)
 
 
 def test_a_step_that_keeps_failing_is_logged_each_time_and_then_alarmed_once(
