@@ -202,8 +202,11 @@ def report_email(publication: Publication, month: str, sender: Sender,
     text = render("statistics/report.txt", REPORT_LANGUAGE, publication=publication,
                   table=as_table(publication), month=month_name(month))
     message = MIMEMultipart("mixed")
-    message.attach(alternatives(text, as_html(publication, generated=generated, email=True)))
+    body = alternatives(text, as_html(publication, generated=generated, email=True))
     attachment = MIMEApplication(as_csv(publication).encode("utf-8"), "csv")
+    for part in (body, attachment):
+        del part["MIME-Version"]  # the message has it; a part needs none (RFC 2045)
+    message.attach(body)
     attachment.replace_header("Content-Type", 'text/csv; charset="utf-8"')
     attachment.add_header("Content-Disposition", "attachment",
                           filename=f"wegweiser-statistik-{month[:4]}-bis-{month}.csv")
