@@ -250,6 +250,10 @@ def check(
               f"{shown}; write the city's value for each and delete {PLACEHOLDER_MARK!r} "
               "in front of it (README, \"Before going live\")")
         return BROKEN
+    from chalicelib.admin.catalogs import catalog_gaps
+
+    for gap in catalog_gaps():  # a warning: the form is offered in the complete ones
+        print(f"warning: {gap}", file=sys.stderr)
     print(f"{_shown(path)}: OK — {_count(len(config.topics), 'topic')}, "
           f"{_count(len(config.contacts), 'contact')}, "
           f"{_count(len(config.absences), 'absence')}")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.core.inquiry import Inquiry
+from chalicelib.core.inquiry import AnswerBy, Inquiry
 from chalicelib.core.ports import ClockMove, EmailInProgress, ReferenceTaken, StoreUnavailable
 from chalicelib.core.records import (
     EMAIL_KINDS,
@@ -73,7 +73,8 @@ ASKS_FOR_EMAILS = ("#pending = :pending, sweeps = :zero, swept_at = :now,"
                    " #steps = if_not_exists(#steps, :zero) + :one")
 ASKS_FOR_EMAILS_NAMES = {"#pending": "pending", "#steps": "steps_taken"}
 # The resident's own words and address: gone once the loop closes or on erasure.
-PERSONAL_DATA_NAMES = {"#name": "name", "#email": "email", "#message": "message"}
+PERSONAL_DATA_NAMES = {"#name": "name", "#email": "email", "#message": "message",
+                       "#phone": "phone"}
 
 
 def _asks_for_emails_values(now: datetime) -> dict[str, AttributeValueTypeDef]:
@@ -456,7 +457,8 @@ class DynamoDBInquiryStore:
             reference,
             "SET erased_at = :now, forgotten_at = if_not_exists(forgotten_at, :now),"
             f" {ASKS_FOR_EMAILS}"
-            " REMOVE #name, #email, #message, #resident_failure, #step, #due, #due_at, #tries",
+            " REMOVE #name, #email, #message, #phone, #resident_failure, #step, #due, #due_at,"
+            " #tries",
             "attribute_exists(pk) AND attribute_not_exists(erased_at) AND expires_at > :seconds",
             {**{name: CLOCK_NAMES[name] for name in ("#step", "#due", "#due_at", "#tries")},
              **ASKS_FOR_EMAILS_NAMES, **PERSONAL_DATA_NAMES,
@@ -526,7 +528,7 @@ class DynamoDBInquiryStore:
     def forget_personal_data(self, reference: str, now: datetime) -> bool:
         """Once: REMOVE name, email and message; `forgotten_at` says when."""
         return self._write_if(
-            reference, "SET forgotten_at = :now REMOVE #name, #email, #message",
+            reference, "SET forgotten_at = :now REMOVE #name, #email, #message, #phone",
             "attribute_exists(pk) AND attribute_not_exists(forgotten_at)",
             PERSONAL_DATA_NAMES, {":now": {"S": now.isoformat()}})
 
@@ -612,6 +614,10 @@ def _to_item(record: InquiryRecord) -> dict[str, AttributeValueTypeDef]:
     item.update({name: {"S": value} for name, value in strings.items()})
     if inquiry.interpreter:
         item["interpreter"] = {"BOOL": True}
+    if inquiry.answer_by is not AnswerBy.EMAIL:
+        item["answer_by"] = {"S": inquiry.answer_by}
+    if inquiry.phone:  # personal data: erased and forgotten with name, address and message
+        item["phone"] = {"S": inquiry.phone}
     return item
 
 
@@ -639,6 +645,8 @@ def _from_item(item: dict[str, AttributeValueTypeDef]) -> InquiryRecord:
             language=text("language"),
             consent="consent_at" in item,
             interpreter="interpreter" in item,
+            answer_by=AnswerBy(optional("answer_by") or AnswerBy.EMAIL),
+            phone=optional("phone"),
         ),
         recipient=Recipient(
             contact_key=routing["contact_key"],

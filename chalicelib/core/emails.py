@@ -27,6 +27,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
 
+from chalicelib.core.inquiry import AnswerBy, shown_phone
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.links import Links
 from chalicelib.core.local_time import flensburg_time
@@ -123,6 +124,10 @@ def _staff_email(
         "claim_url": links.claim.url(record, holder),
         "claim_hint": True,
         "escalated": _why_escalated(escalation, staff) if escalation else "",
+        "phone": (shown_phone(record.inquiry.phone)
+                  if record.inquiry.answer_by is AnswerBy.PHONE and record.inquiry.phone
+                  else None),
+        "in_person": record.inquiry.answer_by is AnswerBy.IN_PERSON,
     }
     subject = translate(staff, "Inquiry %(reference)s: %(topic)s (language: %(language)s)") % {
         "reference": record.reference,

@@ -17,6 +17,8 @@ from chalicelib.core.combining_marks import COMBINING_MARKS
 MAX_MESSAGE_LENGTH = 5000
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
+MAX_PHONE_LENGTH = 40  # as typed: "+49 (0) 461 / 85-2640" and some room
+PHONE_REGION = "DE"  # a number without a country code is a German one
 MAX_LOCAL_PART_LENGTH = 64  # RFC 5321, 4.5.3.1.1
 # Normalisation (NFC) can merge up to three code points into one, never more: longer
 # raw text cannot be within its field's limit, and is refused before it is normalised.
@@ -29,7 +31,16 @@ MAX_COMBINING_RUN = 30
 HONEYPOT = "website"
 
 # The fields in the order the form shows them; errors are reported in this order.
-FIELDS = ("name", "email", "topic", "consent", "message", "language", "form_token")
+FIELDS = ("name", "email", "answer_by", "phone", "interpreter", "topic", "consent", "message",
+          "language", "form_token")
+
+
+class AnswerBy(StrEnum):
+    """How the resident wants the answer (the form's `answer_by`)."""
+
+    EMAIL = "email"
+    PHONE = "phone"  # a call back: then `phone` is required
+    IN_PERSON = "in_person"  # in the organisation's office hours
 
 
 
@@ -46,6 +57,9 @@ class FieldError(StrEnum):
     MESSAGE_REQUIRED = "message_required"
     MESSAGE_TOO_LONG = "message_too_long"
     NAME_TOO_LONG = "name_too_long"
+    PHONE_REQUIRED = "phone_required"
+    INVALID_PHONE = "invalid_phone"
+    UNKNOWN_ANSWER_BY = "unknown_answer_by"
     CONTROL_CHARACTERS = "control_characters"
     WRONG_TYPE = "wrong_type"
     UNKNOWN_LANGUAGE = "unknown_language"
@@ -85,6 +99,9 @@ class Inquiry:
     consent: bool = False
     # The resident asked for an interpreter (counted per language in the statistics).
     interpreter: bool = False
+    answer_by: AnswerBy = AnswerBy.EMAIL
+    # E.164 ("+494611234567"), or "": personal data like the address, erased with it.
+    phone: str = ""
 
 
 class InvalidInquiry(ValueError):
@@ -110,7 +127,7 @@ def check_inquiry(
     """
     errors: dict[str, ErrorCode] = {}
     text: dict[str, str] = {}
-    for field in ("email", "topic", "message", "name", "language"):
+    for field in ("email", "topic", "message", "name", "language", "answer_by", "phone"):
         value = fields.get(field)
         if value is None:
             value = ""
@@ -148,6 +165,23 @@ def check_inquiry(
             errors["message"] = FieldError.MESSAGE_TOO_LONG
     if "name" not in errors and len(text["name"]) > MAX_NAME_LENGTH:
         errors["name"] = FieldError.NAME_TOO_LONG
+    answer_by = AnswerBy.EMAIL
+    if "answer_by" not in errors and text["answer_by"]:
+        if text["answer_by"] in AnswerBy.__members__.values():
+            answer_by = AnswerBy(text["answer_by"])
+        else:
+            errors["answer_by"] = FieldError.UNKNOWN_ANSWER_BY
+    if "phone" not in errors:
+        # Required for a call back; elsewhere optional, and refused only if it is wrong.
+        if not text["phone"]:
+            if answer_by is AnswerBy.PHONE:
+                errors["phone"] = FieldError.PHONE_REQUIRED
+        else:
+            phone = _check_phone(text["phone"])
+            if phone is None:
+                errors["phone"] = FieldError.INVALID_PHONE
+            else:
+                text["phone"] = phone
     if "language" not in errors:
         if not text["language"]:
             text["language"] = default_language
@@ -165,15 +199,21 @@ def check_inquiry(
         consent=consent,
         # The interpreter checkbox sends "yes", JSON true; anything else is no need.
         interpreter=fields.get("interpreter") is True or fields.get("interpreter") == "yes",
+        answer_by=answer_by,
+        # Checked on every path (a wrong number is a mistake worth saying), kept only for
+        # a call back: the privacy notice promises the number is used only to call.
+        phone=text["phone"] if answer_by is AnswerBy.PHONE else "",
     )
 
 
 # The longest each field may be once normalised; topic and language are keys, short.
 _MAX_LENGTHS = {"email": MAX_EMAIL_LENGTH, "topic": 100, "message": MAX_MESSAGE_LENGTH,
-                "name": MAX_NAME_LENGTH, "language": 20}
+                "name": MAX_NAME_LENGTH, "language": 20, "answer_by": 20,
+                "phone": MAX_PHONE_LENGTH}
 _TOO_LONG = {"email": FieldError.INVALID_EMAIL, "topic": FieldError.UNKNOWN_TOPIC,
              "message": FieldError.MESSAGE_TOO_LONG, "name": FieldError.NAME_TOO_LONG,
-             "language": FieldError.UNKNOWN_LANGUAGE}
+             "language": FieldError.UNKNOWN_LANGUAGE,
+             "answer_by": FieldError.UNKNOWN_ANSWER_BY, "phone": FieldError.INVALID_PHONE}
 _COMBINING_RUN = re.compile(f"[{COMBINING_MARKS}]{{{MAX_COMBINING_RUN + 1},}}")
 
 
@@ -200,6 +240,41 @@ _NOT_IN_ONE_LINE = re.compile(f"[{_CONTROLS}\t\n{_SPOOFING}]")
 def _has_control_characters(value: str, *, allow_newlines: bool) -> bool:
     pattern = _NOT_IN_MESSAGE if allow_newlines else _NOT_IN_ONE_LINE
     return pattern.search(value) is not None
+
+
+def _check_phone(value: str) -> str | None:
+    """The number in E.164 ("+494611234567"), or None if it is no possible, valid number.
+    German numbers may be written without +49 ("0461 1234567")."""
+    # Imported here: only a POST with a number needs it (phonenumberslite: Google's
+    # libphonenumber metadata, read region by region on first use).
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True)
+class ShownPhone:
+    """A stored number as a link dials it (E.164) and as a person reads it."""
+
+    e164: str  # "+494611234567"
+    shown: str  # "+49 461 1234567"
+
+
+def shown_phone(e164: str) -> ShownPhone:
+    import phonenumbers  # the worker and the pages only, when there is a number
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:  # stored by an older rule: as it is
+        return ShownPhone(e164, e164)
+    return ShownPhone(e164, phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 def _check_email(value: str) -> tuple[FieldError | None, str]:

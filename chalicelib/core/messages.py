@@ -15,7 +15,7 @@ from chalicelib.core.inquiry import (
     FieldError,
     TokenProblem,
 )
-from chalicelib.core.languages import write_number
+from chalicelib.core.languages import LANGUAGES, write_number
 from chalicelib.core.records import Confirmation
 from chalicelib.core.templating import N_, translate, translate_plural
 
@@ -56,6 +56,10 @@ FIELD_ERRORS: dict[ErrorCode, str | LimitText] = {
         "Your name is too long. Please use at most %(limit)s character.",
         "Your name is too long. Please use at most %(limit)s characters.",
         MAX_NAME_LENGTH),
+    FieldError.PHONE_REQUIRED: N_("Please enter your phone number, so that we can call you back."),
+    FieldError.INVALID_PHONE: N_("This phone number does not look right. Please check it, for "
+                                 "example 0461 1234567 or +49 461 1234567."),
+    FieldError.UNKNOWN_ANSWER_BY: N_("Please choose how you would like the answer."),
     FieldError.CONTROL_CHARACTERS: N_("This field contains characters that are not allowed. "
                              "Please remove them."),
     FieldError.WRONG_TYPE: N_("Please send this field as text."),
@@ -88,15 +92,6 @@ TOO_LARGE = N_("Your inquiry is too large to send. Please shorten your message."
 
 # The resident's language, named in the staff's language: the contact person reads
 # "Sprache: Arabisch" and knows to bring an interpreter.
-LANGUAGE_NAMES: dict[str, str] = {
-    "de": N_("German"),
-    "en": N_("English"),
-    "ar": N_("Arabic"),
-    "uk": N_("Ukrainian"),
-    "ru": N_("Russian"),
-    "fa": N_("Persian (Farsi / Dari)"),
-    "tr": N_("Turkish"),
-}
 
 
 def field_error(code: ErrorCode, language: str) -> str:
@@ -108,7 +103,10 @@ def field_error(code: ErrorCode, language: str) -> str:
 
 
 def language_name(code: str, in_language: str) -> str:
-    return translate(in_language, LANGUAGE_NAMES[code])
+    """A resident's language as a staff email names it ("Arabisch"); an unknown code as
+    it is (an inquiry stored before its language was removed)."""
+    known = LANGUAGES.get(code)
+    return known.name_in(in_language) if known is not None else code
 
 
 # Said in the staff email when the resident got no confirmation, in the staff's language.

@@ -28,6 +28,9 @@ DEFAULT_REMIND_AFTER_DAYS = 1
 class Organisation:
     key: str
     name: str
+    # When and where a resident can come in person, by language ({} if not given): the
+    # thank-you page shows it to whoever asked to be answered in person.
+    office_hours: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -292,10 +292,13 @@ class _Checker:
         organisations = {}
         for key, table in self.tables(raw, "organisations").items():
             path = f"organisations.{key}"
-            if self.keys(path, path, table, {"name"}, set()):
+            if self.keys(path, path, table, {"name"}, {"office_hours"}):
                 name = self.text(f"{path}.name", table["name"])
+                hours = (self.per_language(f"{path}.office_hours", table["office_hours"])
+                         if "office_hours" in table else None)
                 if name:
-                    organisations[key] = Organisation(key=key, name=name)
+                    organisations[key] = Organisation(key=key, name=name,
+                                                      office_hours=hours or {})
         return organisations
 
     def contacts(

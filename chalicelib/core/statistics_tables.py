@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from chalicelib.core.disclosure import suppress
 from chalicelib.core.languages import LANGUAGES
-from chalicelib.core.messages import LANGUAGE_NAMES, language_name
+from chalicelib.core.messages import language_name
 from chalicelib.core.routing import RoutingConfig
 from chalicelib.core.statistics import COLUMNS, Cell, CellCounts, Column
 
@@ -226,7 +226,7 @@ def _topic_name(topic: str, routing: RoutingConfig) -> str:
 
 
 def _language_name(code: str) -> str:
-    return language_name(code, REPORT_LANGUAGE) if code in LANGUAGE_NAMES else code
+    return language_name(code, REPORT_LANGUAGE)
 
 
 def _median(days: Counter[int]) -> str:

@@ -23,6 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import quote
 
+from chalicelib.core.inquiry import shown_phone
 from chalicelib.core.local_time import flensburg_time
 from chalicelib.core.ports import Clock, InquiryStore
 from chalicelib.core.records import InquiryRecord
@@ -77,6 +78,11 @@ class Status:
     # The resident's answer to the follow-up email (core/follow_up.py); None until then.
     answered: bool | None = None
     erased_at: datetime | None = None  # when the resident asked for erasure
+    # How the resident asked to be answered, the number to call back (as shown), and
+    # whether they asked for an interpreter: the page reads them back to them.
+    answer_by: str = "email"
+    phone: str = ""
+    interpreter: bool = False
 
     @property
     def state(self) -> State:
@@ -129,4 +135,7 @@ class StatusPages:
             response_days=record.response_days,
             erased_at=record.erased_at,
             answered=record.answered,
+            answer_by=record.inquiry.answer_by,
+            phone=shown_phone(record.inquiry.phone).shown if record.inquiry.phone else "",
+            interpreter=record.inquiry.interpreter,
         )

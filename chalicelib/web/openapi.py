@@ -20,6 +20,8 @@ from chalicelib.core.inquiry import (
     MAX_EMAIL_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+    AnswerBy,
 )
 from chalicelib.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from chalicelib.core.references import PATTERN as REFERENCE_PATTERN
@@ -395,6 +397,25 @@ def _inquiry_schema(routing: RoutingConfig) -> Schema:
         "form_token": {"type": "string",
                        "description": "From `GET /form-token` (the form has it as a hidden "
                                       "input). One token per inquiry."},
+        "answer_by": {
+            "type": "string", "enum": [choice.value for choice in AnswerBy],
+            "description": "How the resident wants the answer: `email` (the default), "
+                           "`phone` (a call back: then `phone` is required) or `in_person` "
+                           "(in the organisation's office hours).",
+        },
+        "phone": {
+            "type": "string", "maxLength": MAX_PHONE_LENGTH,
+            "description": "A phone number; a German one may be written without +49 "
+                           "(0461 1234567). Required when `answer_by` is `phone`, optional "
+                           "otherwise, and refused only when it is not a valid number "
+                           "(`422` with `errors.phone`). Stored in E.164 as personal data.",
+        },
+        "interpreter": {
+            "enum": [True, False, "yes"],
+            "description": "The resident needs an interpreter: JSON `true`, or the form "
+                           "checkbox's `yes`. The staff email says so in the resident's "
+                           "language, and the anonymous statistics count it.",
+        },
         "consent": {
             "enum": [True, "yes"],
             "description": "Explicit consent (Art. 9(2)(a) GDPR) to the use of the health "
@@ -406,11 +427,16 @@ def _inquiry_schema(routing: RoutingConfig) -> Schema:
         },
     }
     schema = _object(properties, required=("email", "topic", "message", "form_token"))
+    schema["allOf"] = [{
+        "if": {"properties": {"answer_by": {"const": AnswerBy.PHONE.value}},
+               "required": ["answer_by"]},
+        "then": {"required": ["phone"]},
+    }]
     if special:
-        schema["allOf"] = [{
+        schema["allOf"].append({
             "if": {"properties": {"topic": {"enum": special}}, "required": ["topic"]},
             "then": {"required": ["consent"]},
-        }]
+        })
     return schema
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from chalicelib.core.inquiry import MAX_MESSAGE_LENGTH, ErrorCode
+from chalicelib.core.inquiry import MAX_MESSAGE_LENGTH, ErrorCode, shown_phone
 from chalicelib.core.languages import LANGUAGES, negotiate_language
 from chalicelib.core.loop import CLOSE_AFTER_DAYS
 from chalicelib.core.messages import field_error
@@ -129,6 +129,12 @@ def thanks_page(
         next_steps=(decision.topic.next_steps or {}).get(language, ""),
         email=record.inquiry.email if record is not None else "",
         speaks_your_language=speaks,
+        # How the answer comes, as the stored inquiry says (no record: the page as before).
+        answer_by=record.inquiry.answer_by if record is not None else "",
+        phone=(shown_phone(record.inquiry.phone).shown
+               if record is not None and record.inquiry.phone else ""),
+        interpreter=record is not None and record.inquiry.interpreter,
+        office_hours=decision.contact.organisation.office_hours.get(language, ""),
     )
     return _page(200, body)
 

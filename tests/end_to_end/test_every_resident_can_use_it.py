@@ -143,7 +143,50 @@ def test_the_form_fits_a_320_pixel_screen_without_scrolling_sideways(
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
-@pytest.mark.parametrize("language", ["ar", "de"])
+@pytest.mark.parametrize("language", ["ps", "kmr", "de"])
+def test_a_call_back_with_an_interpreter_can_be_asked_for_with_the_keyboard_alone(
+    language: str, phone: BrowserSession, runner: Runner
+) -> None:
+    page = phone.page
+    page.goto(runner.form_url + language)
+    keyboard = page.keyboard
+
+    def tab_to(element_id: str) -> None:
+        for _ in range(30):
+            keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == element_id:
+                return
+        raise AssertionError(f"Tab never reached #{element_id}")
+
+    tab_to("email")
+    keyboard.type("gul@example.org")
+    tab_to("answer_by-email")
+    expect(page.locator("#phone")).to_be_hidden()
+    keyboard.press("ArrowDown")  # the next choice of the group: a call back
+    expect(page.locator("#answer_by-phone")).to_be_checked()
+    tab_to("phone")
+    keyboard.type("0461 1234567")
+    tab_to("interpreter")
+    keyboard.press("Space")
+    tab_to("topic-education")
+    keyboard.press("Space")
+    tab_to("message")
+    keyboard.type("د ښوونځي پوښتنه")
+    assert violations(page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"form-{language}-call-back-360px.png"),
+                    full_page=True)
+    page.wait_for_timeout(1100)
+    tab_to("send")
+    keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(rf"/{language}/thanks/"))
+    assert "+49 461 1234567" in page.inner_text("main")
+    page.screenshot(path=str(SCREENSHOTS / f"thanks-{language}-call-back-360px.png"),
+                    full_page=True)
+
+
+@pytest.mark.parametrize("language", ["ar", "de", "ps", "kmr"])
 def test_screenshots_of_the_form_at_phone_width_are_kept(
     language: str, phone: BrowserSession, runner: Runner
 ) -> None:

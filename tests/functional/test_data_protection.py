@@ -25,17 +25,21 @@ def test_the_logs_of_a_submission_and_its_delivery_hold_no_personal_data(
     caplog.set_level(logging.INFO)
 
     status, answer = submit_json({"email": EMAIL, "name": NAME, "topic": "health",
-                                  "consent": True, "message": MESSAGE, "language": "ar"})
+                                  "consent": True, "message": MESSAGE, "language": "ar",
+                                  "answer_by": "phone", "phone": "0461 1234567",
+                                  "interpreter": True})
     deliver_queued()
 
     assert status == 201
     assert len(aws.sent()) == 2, "the whole path ran"
+    assert "Rückruf erbeten" in aws.sent()[0].text + aws.sent()[1].text
     logged = "\n".join(
         record.getMessage() for record in caplog.records
         if not record.name.startswith(EMULATOR_LOGGERS)
     ) + capsys.readouterr().out
     assert answer["reference"] in logged, "the logs do say what happened"
-    for secret in (EMAIL, "samira", NAME, "Haddad", "Asthma", "Kinderarzt", "127.0.0.1"):
+    for secret in (EMAIL, "samira", NAME, "Haddad", "Asthma", "Kinderarzt", "127.0.0.1",
+                   "4611234567", "461 1234567"):
         assert secret not in logged
 
 

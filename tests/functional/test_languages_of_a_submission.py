@@ -20,6 +20,7 @@ RESIDENT = "resident@example.org"
 LANGUAGE_IN_GERMAN = {
     "de": "Deutsch", "en": "Englisch", "ar": "Arabisch", "uk": "Ukrainisch",
     "ru": "Russisch", "fa": "Persisch (Farsi / Dari)", "tr": "Türkisch",
+    "ps": "Paschtu", "kmr": "Kurmandschi (Kurdisch)",
 }
 
 

@@ -275,7 +275,8 @@ def test_the_name_address_and_message_go_when_the_loop_closes_14_days_after_the_
 ) -> None:
     retention = section(notice(language), "retention")
 
-    assert said(language, "Your name, email address and message go sooner, as soon as your "
+    assert said(language, "Your name, email address, phone number and message go sooner, "
+                "as soon as your "
                 "inquiry is closed: when you tell us that you got an answer, or when you ask "
                 "us on its status page to erase it. Until the time above, only the reference, "
                 "the topic, the language, the dates and the steps remain.") in retention

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from chalice.test import Client
 
+from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing import RoutingConfig
 from chalicelib.core.routing_file import BUNDLED_ROUTING_FILE, parse_routing_text
 from tests.support.emulator import Emulator, Submit
@@ -93,7 +94,7 @@ def test_a_topics_next_steps_appear_in_the_residents_language(
     use_routing: Callable[[RoutingConfig], None],
 ) -> None:
     steps = "\n".join(f'next_steps.{code} = "STEP-{code}"'
-                      for code in ("de", "en", "ar", "uk", "ru", "fa", "tr"))
+                      for code in LANGUAGES)
     use_routing(routing_with(lambda text: text.replace(
         "[topics.work]\n", f"[topics.work]\n{steps}\n")))
 

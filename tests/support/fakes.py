@@ -315,7 +315,7 @@ class InMemoryInquiryStore:
         if stored is None or stored.forgotten_at is not None:
             return False
         stored.record = replace(stored.record, inquiry=replace(
-            stored.record.inquiry, name="", email="", message=""))
+            stored.record.inquiry, name="", email="", message="", phone=""))
         stored.forgotten_at = now
         return True
 
@@ -338,7 +338,7 @@ class InMemoryInquiryStore:
                 or stored.expires_at <= now.timestamp()):
             return False
         stored.record = replace(stored.record, inquiry=replace(
-            stored.record.inquiry, name="", email="", message=""))
+            stored.record.inquiry, name="", email="", message="", phone=""))
         if EmailKind.RESIDENT in stored.failures:
             stored.failures[EmailKind.RESIDENT] = ""  # SES's reason may name the address
         stored.erased_at = now

@@ -29,6 +29,8 @@ labels.uk = "Житло"
 labels.ru = "Жильё"
 labels.fa = "مسکن"
 labels.tr = "Konut"
+labels.ps = "استوګنځی"
+labels.kmr = "Xanî"
 """
 
 

@@ -6,7 +6,7 @@ Tests add their topics (with LABELS) and anything else they need below CLINIC.
 
 LABELS = (
     'labels = { de = "Gesundheit", en = "Health", ar = "الصحة", uk = "Здоров’я", '
-    'ru = "Здоровье", fa = "سلامت", tr = "Sağlık" }'
+    'ru = "Здоровье", fa = "سلامت", tr = "Sağlık", ps = "روغتیا", kmr = "Tenduristî" }'
 )
 
 CLINIC = """

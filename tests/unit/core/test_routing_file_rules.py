@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing import RoutingConfig
 from chalicelib.core.routing_file import (
     Problem,
@@ -69,7 +70,7 @@ contacts = ["first"]
 deputy = "second"
 {LABELS}
 """
-EVERY_LANGUAGE = "de, en, ar, uk, ru, fa, tr"
+EVERY_LANGUAGE = "de, en, ar, uk, ru, fa, tr, ps, kmr"
 TEXT_NEEDED = 'for example "Anna Meier"'
 
 Found = tuple[str, str, str]  # a problem's key path, text and hint
@@ -411,7 +412,7 @@ def test_next_steps_and_an_urgent_hint_are_read_in_every_language() -> None:
     assert health.urgent_hint is not None
     assert health.next_steps["de"] == "Gesundheit"
     assert health.urgent_hint["ar"] == "الصحة"
-    assert len(health.next_steps) == len(health.urgent_hint) == 7
+    assert len(health.next_steps) == len(health.urgent_hint) == len(LANGUAGES)
 
 
 def test_without_next_steps_and_urgent_hint_a_topic_has_neither() -> None:

@@ -238,6 +238,10 @@ RULES = [
          required="فيغفايزر"),
     Rule("fa", "Wegweiser is also written in Persian script", when="Wegweiser",
          required="وگ‌وایزر"),
+    Rule("ps", "Wegweiser is also written in Pashto script", when="Wegweiser",
+         required="ویګوایزر"),
+    # A question to an office is a pushtana; ghushtana reads as an application (for asylum).
+    Rule("ps", "an inquiry is pushtana", when=r"\binquir(?:y|ies)\b", required="پوښتن"),
     # One calls "за номером 112", not "телефонуйте 112".
     Rule("uk", "a number is called za nomerom", forbidden=r"телефонуйте \d"),
     Rule("ru", "a number is called po nomeru", forbidden=r"звоните \d"),
@@ -273,3 +277,17 @@ def test_each_language_keeps_the_words_its_review_chose(rule: Rule) -> None:
     ]
 
     assert broken == []
+
+
+REVIEW_STATUS = re.compile(
+    r"^# Review status: (?:reviewed by \S.*, \d{4}-\d{2}-\d{2}|reviewed: \S.*"
+    r"|draft, awaiting review by a native speaker \S.*)", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", CATALOGS, ids=lambda path: path.parts[-3])
+def test_each_catalog_says_in_its_header_whether_a_native_speaker_reviewed_it(
+    path: Path,
+) -> None:
+    header = path.read_text(encoding="utf-8").split('msgid ""', 1)[0]
+
+    assert REVIEW_STATUS.search(header), "README, Translations: how a reviewer marks it"
