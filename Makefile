@@ -22,7 +22,11 @@ load: $(INSTALLED) catalogs
 	$(BIN)/python -m devstack.load
 
 # Speed, memory and size beside a floor measured in the same run; see README.md, "Performance".
+# The cold rows measure what a packaged container loads: the compiled templates and the
+# checked routing's snapshot, made here for the dev stage the bench runs as.
 bench: $(INSTALLED) catalogs
+	$(BIN)/wegweiser check --stage dev --snapshot
+	$(BIN)/python -c 'from chalicelib.core.templating import compile_templates; compile_templates()'
 	$(BIN)/python -m bench
 
 # How strong the unit tests are: mutmut mutates chalicelib/core ([tool.mutmut] in
@@ -50,7 +54,8 @@ $(CHROMIUM):
 STAGE ?= dev
 
 package: $(INSTALLED) catalogs
-	$(BIN)/wegweiser check --stage $(STAGE)
+	$(BIN)/wegweiser check --stage $(STAGE) --snapshot
+	$(BIN)/python -c 'from chalicelib.core.templating import compile_templates; compile_templates()'
 	rm -rf build/$(STAGE) && AWS_DEFAULT_REGION=eu-central-1 $(BIN)/chalice package \
 	  --stage $(STAGE) --merge-template .chalice/resources.json build/$(STAGE)
 
@@ -98,4 +103,5 @@ extract: $(INSTALLED)
 	$(BIN)/pybabel update -i locale/messages.pot -d locale --ignore-obsolete -w 100
 
 clean:
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache mutants $(CATALOGS)
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache mutants $(CATALOGS) templates/compiled \
+	  chalicelib/routing.snapshot

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import PROJECT_DIR, cold, package_size
+from bench import PROJECT_DIR, cold, package_size, table_reads
 from bench.emulator import UNREACHABLE_ENDPOINT, aws_environment, create_resources, moto_server
 from bench.results import MeasurementFailed, Row, table, write_json
 
@@ -33,8 +33,9 @@ RESULTS = PROJECT_DIR / "bench-results.json"
 # Timed in a fresh interpreter each: the row's name and the module whose measure() times it.
 ISOLATED = {"warm_post": "bench.warm", "hostile_422": "bench.hostile",
             "render": "bench.render", "routing": "bench.routing_scale"}
-ORDER = ("cold_api", "cold_worker", "warm_post", "hostile_422", "render", "rss_api",
-         "rss_worker", "zip", "routing", "routing_load")
+ORDER = ("cold_api", "cold_api_bare", "cold_worker", "cold_worker_bare", "cold_clock",
+         "warm_post", "warm_claim", "warm_status", "hostile_422", "render", "rss_api",
+         "rss_worker", "rss_clock", "zip", "routing", "routing_load", "due_reads", "stats_reads")
 
 
 @dataclass
@@ -63,9 +64,12 @@ def cold_rows(report: Report) -> None:
     with report.step("cold rows: moto server"), moto_server() as emulator:
         os.environ.update(aws_environment(emulator.endpoint))
         create_resources()
-        for scenario in (cold.api_scenario(), cold.worker_scenario()):
+        for scenario in (cold.api_scenario(), cold.worker_scenario(), cold.clock_scenario()):
             with report.step(f"cold_{scenario.name}"):
                 report.rows += cold.measure(emulator, scenario)
+        # Last: it fills the table with 100,000 inquiries.
+        with report.step("due_reads and stats_reads"):
+            report.rows += table_reads.measure()
 
 
 def isolated(name: str) -> list[Row]:

@@ -68,3 +68,10 @@ def sqs_event(reference: str) -> dict[str, Any]:
         "Body": delivery_message(reference),
     }
     return lambda_sqs_event([message], QUEUE_ARN)
+
+
+def scheduled_event() -> dict[str, Any]:
+    """EventBridge's event for a schedule, as the clock's Lambda receives it."""
+    from devstack.worker import scheduled_event as event
+
+    return event()

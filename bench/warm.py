@@ -14,6 +14,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from botocore.stub import Stubber
 from chalice.test import Client
@@ -97,6 +98,54 @@ def floor() -> Side:
                 stubbed(floor_app.dynamodb()), stubbed(floor_app.sqs()))
 
 
+def stored_item() -> tuple[str, dict[str, Any], dict[str, str]]:
+    """An inquiry as the store holds it (DynamoDB JSON), and a link's token for each page."""
+    from bench.render import sample_record
+    from chalicelib import wiring
+    from chalicelib.aws.dynamodb_store import _to_item
+
+    record = sample_record()
+    item = _to_item(record)
+    item["expires_at"] = {"N": str(int(record.expires_at.timestamp()))}
+    services = wiring.services()
+    tokens = {
+        "claim": services.claim_tokens.issue(record.reference, record.recipient.contact_key,
+                                             record.expires_at),
+        "status": services.status_tokens.issue(record.reference, record.expires_at),
+    }
+    return record.reference, item, tokens
+
+
+def page_rows(requests: int, sides: list[Side]) -> list[Row]:
+    """The claim and the status page of a stored inquiry, GET, warm, against the floor's."""
+    reference, item, tokens = stored_item()
+    paths = {"warm_claim": f"/claim/{reference}?t={quote(tokens['claim'], safe='')}",
+             "warm_status": f"/ar/status/{reference}?t={quote(tokens['status'], safe='')}"}
+    rows = []
+    for name, path in paths.items():
+        seconds: dict[str, list[float]] = {side.name: [] for side in sides}
+
+        def get(side: Side, path: str = path) -> float:
+            side.dynamodb.add_response("get_item", {"Item": item})
+            start = time.perf_counter()
+            response = side.client.http.get(path)
+            took = time.perf_counter() - start
+            if response.status_code != 200:
+                raise MeasurementFailed(f"{path}, {side.name}: {response.status_code}")
+            side.dynamodb.assert_no_pending_responses()
+            return took
+
+        for _ in range(WARM_UP):
+            for side in sides:
+                get(side)
+        for index in range(requests):
+            for side in sides[::-1] if index % 2 else sides:
+                seconds[side.name].append(get(side))
+        rows.append(Row(name, statistics.median(seconds["ours"]) * 1e6, "µs", WARM_GOAL,
+                        floor=statistics.median(seconds["floor"]) * 1e6))
+    return rows
+
+
 def measure(requests: int = REQUESTS) -> list[Row]:
     """Medians of `requests` POSTs each, after a warm-up; needs the AWS environment set."""
     sides = [ours(), floor()]
@@ -108,4 +157,5 @@ def measure(requests: int = REQUESTS) -> list[Row]:
             side.seconds.append(side.post())
     ours_side, floor_side = sides
     return [Row("warm_post", statistics.median(ours_side.seconds) * 1e6, "µs", WARM_GOAL,
-                floor=statistics.median(floor_side.seconds) * 1e6)]
+                floor=statistics.median(floor_side.seconds) * 1e6),
+            *page_rows(requests, sides)]

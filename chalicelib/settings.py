@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chalicelib.core.confirmations import CONFIRMATIONS_PER_DAY
+from chalicelib.core.limits import CONFIRMATIONS_PER_DAY
 from chalicelib.core.routing_file import parse_contact_domains
 
 # The delivery queue's name is needed at import time by app.py's decorator, so it is

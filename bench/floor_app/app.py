@@ -6,6 +6,8 @@ same names, and makes the same AWS calls with the same kind of arguments, but
 nothing else: no templates, no translations, no routing config, no checks.
 
   GET /              a fixed page, no AWS
+  GET /claim/{reference}, GET /{language}/status/{reference}
+                     one get_item, a fixed page (the claim and status pages' floor)
   POST /inquiries    parse the JSON; DynamoDB update_item (the rate limit), get_item (the
                      contacts whose address bounced), transact_write_items (the
                      conditional put and the month's count); SQS
@@ -18,13 +20,17 @@ nothing else: no templates, no translations, no routing config, no checks.
 
 The bench checks every run: if Wegweiser's calls change, the floor's must follow.
 BENCH_CLIENTS names the boto3 clients Wegweiser created on the same path; the
-floor creates the same ones, so both pay for the same clients.
+floor creates the same ones, so both pay for the same clients. BENCH_IMPORTS names
+the modules the chosen stack makes that path import (Jinja2 for a page or an email,
+email-validator where an address is checked): the "stack floor" imports them, unused,
+the "bare floor" does not.
 """
 
 from __future__ import annotations
 
 import email.policy
 import functools
+import importlib
 import json
 import os
 import time
@@ -41,6 +47,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
+
+# The stack floor: what this path cannot do without, imported and not used.
+for _module in filter(None, os.environ.get("BENCH_IMPORTS", "").split(",")):
+    importlib.import_module(_module)
 
 app = Chalice(app_name="wegweiser-floor")
 
@@ -90,6 +100,24 @@ def form() -> Response:
                     headers={"Content-Type": "text/html; charset=utf-8"})
 
 
+def stored_page(reference: str) -> Response:
+    """A page about one stored inquiry: one GetItem, a fixed page, no token, no template."""
+    found = dynamodb().get_item(TableName=table(), Key={"pk": {"S": f"inquiry#{reference}"}},
+                                ConsistentRead=True).get("Item", {})
+    return Response(body=f"<!doctype html><title>Floor</title><p>{len(found)}</p>",
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@app.route("/claim/{reference}", methods=["GET"])
+def claim_page(reference: str) -> Response:
+    return stored_page(reference)
+
+
+@app.route("/{language}/status/{reference}", methods=["GET"])
+def status_page(language: str, reference: str) -> Response:
+    return stored_page(reference)
+
+
 @app.route("/inquiries", methods=["POST"], content_types=["application/json"])
 def submit_inquiry() -> Response:
     request = app.current_request
@@ -132,6 +160,19 @@ def submit_inquiry() -> Response:
     sqs().send_message(QueueUrl=queue_url(), MessageBody=json.dumps({"reference": reference}))
     return Response(body=json.dumps({"reference": reference}), status_code=201,
                     headers={"Content-Type": "application/json"})
+
+
+@app.schedule("rate(15 minutes)")
+def remind_and_escalate(event: object) -> None:
+    """The clock's floor: the one query of the due-by-time index (nothing is due)."""
+    create_clients()
+    dynamodb().query(
+        TableName=table(), IndexName="due-by-time",
+        KeyConditionExpression="#due = :due AND #due_at <= :now",
+        ExpressionAttributeNames={"#due": "due", "#due_at": "due_at"},
+        ExpressionAttributeValues={":due": {"S": "due"},
+                                   ":now": {"S": time.strftime("%Y-%m-%dT%H:%M:%S")}},
+        ProjectionExpression="pk", Limit=100)
 
 
 @app.on_sqs_message(queue="wegweiser-deliveries", batch_size=10)

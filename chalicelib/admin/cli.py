@@ -49,11 +49,13 @@ from chalicelib.core.records import Step
 from chalicelib.core.routing import RoutingConfig, route_inquiry
 from chalicelib.core.routing_file import (
     BUNDLED_ROUTING_FILE,
+    BUNDLED_SNAPSHOT_FILE,
     PLACEHOLDER_MARK,
     RoutingConfigError,
     load_routing,
     parse_contact_domains,
 )
+from chalicelib.core.routing_snapshot import write_snapshot
 from chalicelib.core.statistics import months_between
 from chalicelib.core.statistics_report import as_csv, as_html, as_table, read_publication
 from chalicelib.core.working_days import is_working_day, next_working_day
@@ -91,13 +93,13 @@ def main(argv: Sequence[str] | None = None, *,
         return stats(statistics, args)
     if command == "check":
         if args.stage is None:
-            return check(args.file, release=args.release)
+            return check(args.file, release=args.release, snapshot=args.snapshot)
         domains = stage_contact_domains(args.stage)
         if domains is None:
             print(f"wegweiser: no stage {args.stage!r} with CONTACT_DOMAINS in "
                   f"{_shown(CHALICE_CONFIG)}", file=sys.stderr)
             return USAGE
-        return check(args.file, domains, release=args.release)
+        return check(args.file, domains, release=args.release, snapshot=args.snapshot)
     if command == "route":
         return route(args.file, args.topic, args.language, args.on or date.today())
     return table(args.file, args.on or date.today())
@@ -121,6 +123,11 @@ def _parser() -> argparse.ArgumentParser:
         "--stage", metavar="STAGE",
         help="also check that every contact and cc address has one of the stage's "
              "CONTACT_DOMAINS (.chalice/config.json), as the deployed stage will")
+    check_parser.add_argument(
+        "--snapshot", action="store_true",
+        help="if the file is right, also write the checked config as chalicelib/"
+             "routing.snapshot, which the packaged service loads without checking again "
+             "(make package does this)")
     check_parser.add_argument(
         "--release", action="store_true",
         help=f"the go-live gate (make release): a value still marked {PLACEHOLDER_MARK!r} "
@@ -220,7 +227,8 @@ def _day(text: str) -> date:
 
 
 def check(
-    path: Path, contact_domains: frozenset[str] = frozenset(), *, release: bool = False
+    path: Path, contact_domains: frozenset[str] = frozenset(), *, release: bool = False,
+    snapshot: bool = False,
 ) -> int:
     """`wegweiser check`: OK with a summary, or every problem and exit code 1.
 
@@ -250,6 +258,12 @@ def check(
               f"{shown}; write the city's value for each and delete {PLACEHOLDER_MARK!r} "
               "in front of it (README, \"Before going live\")")
         return BROKEN
+    if snapshot:
+        if path.resolve() != BUNDLED_ROUTING_FILE.resolve():
+            print("wegweiser: --snapshot is for the bundled file only", file=sys.stderr)
+            return USAGE
+        write_snapshot(BUNDLED_SNAPSHOT_FILE, path.read_text(encoding="utf-8"),
+                       contact_domains, config)
     from chalicelib.admin.catalogs import catalog_gaps
 
     for gap in catalog_gaps():  # a warning: the form is offered in the complete ones

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.core.hashing import keyed_digest
+from chalicelib.core.limits import CONFIRMATIONS_PER_DAY
 from chalicelib.core.ports import Counter
 from chalicelib.core.records import Confirmation
 from chalicelib.core.ses_feedback import FeedbackKind, feedback_key
 
-CONFIRMATIONS_PER_DAY = 3
 DAY_SECONDS = 86400
 
 

@@ -12,10 +12,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import Message
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.core.records import Claim, Confirmation, EmailKind, Escalation, InquiryRecord, Step
-from chalicelib.core.statistics import Tally
+
+if TYPE_CHECKING:
+    from chalicelib.core.statistics import Tally
 
 Clock = Callable[[], datetime]  # an aware datetime: now
 

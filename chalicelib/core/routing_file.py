@@ -39,6 +39,8 @@ from chalicelib.core.routing import (
 
 # The config shipped with the code; admins know it at chalicelib/routing.toml.
 BUNDLED_ROUTING_FILE = Path(__file__).resolve().parent.parent / "routing.toml"
+# The checked config of the bundled file, written by `make package` (core/routing_snapshot.py).
+BUNDLED_SNAPSHOT_FILE = BUNDLED_ROUTING_FILE.with_suffix(".snapshot")
 
 # C0 and C1 controls (line breaks, tabs…), line and paragraph separators, and the bidi
 # embeddings, overrides and isolates that can make a name read as something else.
@@ -663,4 +665,10 @@ def _header(lines: list[str], parts: list[str]) -> int | None:
 def bundled_routing(contact_domains: frozenset[str] = frozenset()) -> RoutingConfig:
     """The config shipped with the code, loaded once per container (and checked against
     the stage's contact domains, as `make package` checked it already)."""
-    return load_routing(BUNDLED_ROUTING_FILE, contact_domains)
+    from chalicelib.core.routing_snapshot import read_snapshot
+
+    text = BUNDLED_ROUTING_FILE.read_text(encoding="utf-8")
+    checked = read_snapshot(BUNDLED_SNAPSHOT_FILE, text, contact_domains)
+    if checked is not None:  # made by `make package` from this very file: checked already
+        return checked
+    return parse_routing_text(text, BUNDLED_ROUTING_FILE.name, contact_domains)

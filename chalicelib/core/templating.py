@@ -4,15 +4,22 @@ Every text a person reads comes from a gettext catalog (locale/<lang>/LC_MESSAGE
 so a new language is a catalog, not a copy of the templates. English is the source
 language of the catalogs. HTML templates are autoescaped; text templates (the plain
 parts of emails) are not, because they are not HTML.
+
+`make package` compiles every template to Python (templates/compiled/, in the zip, not
+in git): a cold start then imports them instead of parsing and compiling Jinja source,
+about 16 to 20 ms of the first page or email. They are used only while their stamp
+matches the templates they were compiled from, so an edited template is never served
+from a stale compilation (the dev tree simply has none).
 """
 
 from __future__ import annotations
 
 import functools
 import gettext
+import hashlib
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import BaseLoader, Environment, FileSystemLoader, ModuleLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from chalicelib.core.languages import LANGUAGES, write_number
@@ -61,10 +68,53 @@ def ltr(text: object) -> Markup:
     return Markup('<span dir="ltr">%s</span>') % text
 
 
+COMPILED_DIR = TEMPLATE_DIR / "compiled"
+COMPILED_STAMP = COMPILED_DIR / "templates.sha256"
+TEMPLATE_SUFFIXES = (".html", ".txt")
+
+
+def _sources() -> list[Path]:
+    return sorted(path for path in TEMPLATE_DIR.rglob("*")
+                  if path.suffix in TEMPLATE_SUFFIXES and COMPILED_DIR not in path.parents)
+
+
+def _templates_digest() -> str:
+    """What the templates are now: their names and bytes (about 40 small files)."""
+    digest = hashlib.sha256()
+    for path in _sources():
+        digest.update(str(path.relative_to(TEMPLATE_DIR)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _loader() -> BaseLoader:
+    """The compiled templates when they are those of these sources, else the sources."""
+    try:
+        if COMPILED_STAMP.read_text(encoding="ascii") == _templates_digest():
+            return ModuleLoader(str(COMPILED_DIR))
+    except OSError:
+        pass  # not compiled (a dev tree): Jinja compiles each template on first use
+    return FileSystemLoader(TEMPLATE_DIR)
+
+
+def compile_templates() -> int:
+    """Compile every template for the package (`make package`); how many."""
+    names = [str(path.relative_to(TEMPLATE_DIR)) for path in _sources()]
+    env = _new_environment(FileSystemLoader(TEMPLATE_DIR), SOURCE_LANGUAGE)
+    env.compile_templates(str(COMPILED_DIR), zip=None, ignore_errors=False,
+                          filter_func=lambda name: name in names)
+    COMPILED_STAMP.write_text(_templates_digest(), encoding="ascii")
+    return len(names)
+
+
 @functools.cache
 def environment(language: str) -> Environment:
+    return _new_environment(_loader(), language)
+
+
+def _new_environment(loader: BaseLoader, language: str) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
+        loader=loader,
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
