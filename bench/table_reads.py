@@ -12,6 +12,7 @@ GetItem, Responses of a BatchGetItem): counts, not times, so the rows hold on an
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -104,6 +105,7 @@ def measure() -> list[Row]:
     client = boto3.client("dynamodb", config=Config(read_timeout=600, retries={"max_attempts": 1}))
     resources.ensure_table(client, table)
     fill(client, table)
+    logging.getLogger("wegweiser").setLevel(logging.ERROR)  # ten inquiries' steps: no log
     counted = ItemsRead()
     client.meta.events.register("after-call.dynamodb", counted)
     store = DynamoDBInquiryStore(client, table)
