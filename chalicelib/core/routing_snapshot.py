@@ -18,7 +18,7 @@ same zip as the code that reads it, so whoever could change it could change the 
 from __future__ import annotations
 
 import hashlib
-import pickle  # nosec B403 - our own package's file, see the docstring
+import pickle  # our own package's file, see the docstring  # nosec B403
 from pathlib import Path
 
 from chalicelib.core.routing import RoutingConfig
@@ -46,7 +46,7 @@ def write_snapshot(path: Path, text: str, contact_domains: frozenset[str],
 def read_snapshot(path: Path, text: str, contact_domains: frozenset[str]) -> RoutingConfig | None:
     """The checked config of this very file, or None (then the caller parses and checks)."""
     try:
-        payload = pickle.loads(path.read_bytes())  # noqa: S301  # nosec B301 - see the docstring
+        payload = pickle.loads(path.read_bytes())  # noqa: S301 (see the docstring)  # nosec B301
     except (OSError, pickle.UnpicklingError, AttributeError, EOFError, ImportError,
             TypeError, ValueError):
         return None

@@ -18,8 +18,8 @@ from botocore.exceptions import ClientError
 from chalice.test import Client
 
 from chalicelib.aws.ses_mailer import SESMailer
-from chalicelib.core.confirmations import CONFIRMATIONS_PER_DAY
 from chalicelib.core.hashing import derive_key
+from chalicelib.core.limits import CONFIRMATIONS_PER_DAY
 from chalicelib.core.ses_feedback import parse_feedback
 from chalicelib.core.telemetry import ALARM_METRICS, JsonLines, metric_counts
 from tests.support.emulator import Emulator, Submit, settings_for_tests

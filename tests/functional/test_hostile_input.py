@@ -19,8 +19,8 @@ from chalice.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.core.confirmations import CONFIRMATIONS_PER_DAY
 from chalicelib.core.languages import LANGUAGES
+from chalicelib.core.limits import CONFIRMATIONS_PER_DAY
 from chalicelib.core.routing_file import bundled_routing
 from tests.support.emulator import Emulator, Submit, settings_for_tests
 

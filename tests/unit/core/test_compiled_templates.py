@@ -13,9 +13,9 @@ from jinja2 import FileSystemLoader, ModuleLoader
 from chalicelib.core import templating
 from chalicelib.core.languages import LANGUAGES
 from chalicelib.core.routing_file import bundled_routing
-from chalicelib.core.statistics import read_cells
+from chalicelib.core.statistics import COLUMNS, read_cells
 from chalicelib.core.statistics_report import as_table
-from chalicelib.core.statistics_tables import COLUMNS, HEADINGS, publish
+from chalicelib.core.statistics_tables import HEADINGS, publish
 
 
 @pytest.fixture
