@@ -344,12 +344,7 @@ class _Engine:
                 replacements.append(witness)
                 covered.update(witness)
             else:
-                self.witness_of[x] = -1
-                for witness in replacements:
-                    number = len(self.witnesses)
-                    self.witnesses.append(witness)
-                    for u in witness:
-                        self.witness_of[u] = number
+                self._replace_witnesses([x], replacements)
 
     def _trade_down(self) -> None:
         """Show again the "x"s that cost more than the numbers that could stand in for them.
@@ -409,14 +404,18 @@ class _Engine:
                 self._set_status(w, _HIDDEN_SECONDARY)
             replacements.append(witness)
             covered.update(witness)
-        for x in group:
+        self._replace_witnesses(group, replacements)
+        return None
+
+    def _replace_witnesses(self, shown: list[int], replacements: list[dict[int, int]]) -> None:
+        """`shown` are shown again: the nodes that leant on them lean on `replacements`."""
+        for x in shown:
             self.witness_of[x] = -1
         for witness in replacements:
             number = len(self.witnesses)
             self.witnesses.append(witness)
             for u in witness:
                 self.witness_of[u] = number
-        return None
 
     # -- the local witness search ----------------------------------------------------------
 

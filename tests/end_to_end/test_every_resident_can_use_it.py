@@ -97,6 +97,18 @@ def test_a_failed_submit_moves_the_focus_to_the_error_summary_with_links_to_the_
     assert page.locator("#message").input_value() == "Mein Text bleibt."
 
 
+def tab_until(page: Page, element_id: str, *, visible_focus: bool = False) -> None:
+    """Press Tab until the element has the focus (at most 30 times)."""
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            if visible_focus:  # an outline a sighted keyboard user can follow
+                outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+                assert outline != "none", f"no visible focus on #{element_id}"
+            return
+    raise AssertionError(f"Tab never reached #{element_id}")
+
+
 @pytest.mark.parametrize("language", ALL_LANGUAGES)
 def test_the_form_can_be_filled_and_sent_with_the_keyboard_alone(
     language: str, phone: BrowserSession, runner: Runner
@@ -106,14 +118,7 @@ def test_the_form_can_be_filled_and_sent_with_the_keyboard_alone(
     keyboard = page.keyboard
 
     def tab_to(element_id: str) -> None:
-        for _ in range(30):
-            keyboard.press("Tab")
-            if page.evaluate("document.activeElement.id") == element_id:
-                # Focus is visible: an outline a sighted keyboard user can follow.
-                outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-                assert outline != "none", f"no visible focus on #{element_id}"
-                return
-        raise AssertionError(f"Tab never reached #{element_id}")
+        tab_until(page, element_id, visible_focus=True)
 
     tab_to("name")
     keyboard.type("Amal")
@@ -152,11 +157,7 @@ def test_a_call_back_with_an_interpreter_can_be_asked_for_with_the_keyboard_alon
     keyboard = page.keyboard
 
     def tab_to(element_id: str) -> None:
-        for _ in range(30):
-            keyboard.press("Tab")
-            if page.evaluate("document.activeElement.id") == element_id:
-                return
-        raise AssertionError(f"Tab never reached #{element_id}")
+        tab_until(page, element_id)
 
     tab_to("email")
     keyboard.type("gul@example.org")
