@@ -23,14 +23,11 @@ from tests.functional.test_status_page import (
     MESSAGE,
     RESIDENT,
     RESIDENT_NAME,
-    TUESDAY_9_AM,
     as_json,
     get,
-    link_in,
     sent_to,
 )
-from tests.support.clock import MovableClock
-from tests.support.emulator import Emulator, Submit
+from tests.support.emulator import Emulator
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -46,26 +43,6 @@ def post_erase(client: Client, status_path: str, accept: dict[str, str] | None =
     path, _, link_token = status_path.partition("?t=")
     return client.http.post(f"{path}/erase", headers={**FORM, **(accept or BROWSER_ACCEPT)},
                             body=f"t={link_token if token is None else token}")
-
-
-@pytest.fixture
-def inquiry(
-    aws: Emulator, submit_json: Submit, deliver_queued: Callable[[], int]
-) -> Callable[..., str]:
-    """Send an inquiry on Tuesday at 09:00 and deliver it; the status link of its
-    confirmation, as a path."""
-
-    def send(language: str = "en") -> str:
-        aws.clock = MovableClock(TUESDAY_9_AM)
-        aws.serve()
-        status, _ = submit_json({"email": RESIDENT, "topic": "education", "message": MESSAGE,
-                                 "name": RESIDENT_NAME}, language=language)
-        assert status == 201
-        deliver_queued()
-        [confirmation] = sent_to(aws, RESIDENT)
-        return link_in(confirmation, rf"{language}/status/")
-
-    return send
 
 
 def the_item(aws: Emulator) -> dict[str, Any]:

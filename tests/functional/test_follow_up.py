@@ -21,9 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from chalice.test import Client
 
-import app
 from devstack.outbox import SentEmail
-from devstack.worker import scheduled_event
 from tests.support.clock import MovableClock
 from tests.support.emulator import Emulator, Submit
 
@@ -35,10 +33,6 @@ TUESDAY_9_AM = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 FOLLOW_UP_DUE = datetime(2026, 12, 10, 8, 1, tzinfo=UTC)  # a minute after its deadline
 MESSAGE = "Gibt es einen Kita-Platz?"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-def move_to(aws: Emulator, moment: datetime) -> None:
-    aws.clock.advance(seconds=(moment - aws.clock()).total_seconds())
 
 
 @pytest.fixture
@@ -58,17 +52,6 @@ def inquiry(
 
     return send
 
-
-@pytest.fixture
-def clock_at(aws: Emulator, deliver_queued: Callable[[], int]) -> Callable[[datetime], None]:
-    """Move the clock to a moment, run the clock's schedule, deliver what it queued."""
-
-    def at(moment: datetime) -> None:
-        move_to(aws, moment)
-        app.remind_and_escalate(scheduled_event(), None)
-        deliver_queued()
-
-    return at
 
 
 def to(aws: Emulator, address: str) -> list[SentEmail]:

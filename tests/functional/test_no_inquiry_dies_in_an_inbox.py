@@ -37,7 +37,7 @@ from chalicelib.core.telemetry import ALARM_METRICS, KINDS, Event, JsonLines, me
 from devstack.outbox import SentEmail
 from devstack.worker import scheduled_event
 from tests.support.clock import MovableClock
-from tests.support.emulator import Emulator, Submit
+from tests.support.emulator import Emulator, Submit, move_to, run_the_clock
 
 RESIDENT = "resident@example.org"
 ANNA = "info@integration-flensburg.de"  # education; the deputy of work; the project lead
@@ -63,15 +63,6 @@ def start_at(aws: Emulator, moment: datetime, **given: Any) -> None:
     """Serve with a clock that stands at `moment` (and moves on from there)."""
     aws.clock = MovableClock(moment)
     aws.serve(**given)
-
-
-def move_to(aws: Emulator, moment: datetime) -> None:
-    aws.clock.advance(seconds=(moment - aws.clock()).total_seconds())
-
-
-def run_the_clock() -> None:
-    """The clock's schedule, as EventBridge invokes it."""
-    app.remind_and_escalate(scheduled_event(), None)
 
 
 def sweep() -> None:
@@ -125,17 +116,6 @@ def inquiry(
 
     return send
 
-
-@pytest.fixture
-def clock_at(aws: Emulator, deliver_queued: Callable[[], int]) -> Callable[[datetime], None]:
-    """Move the clock to a moment, run the clock's schedule, deliver what it queued."""
-
-    def at(moment: datetime) -> None:
-        move_to(aws, moment)
-        run_the_clock()
-        deliver_queued()
-
-    return at
 
 
 def item(aws: Emulator, reference: str) -> dict[str, Any]:

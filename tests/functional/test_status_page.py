@@ -18,8 +18,7 @@ import pytest
 from chalice.test import Client
 
 from devstack.outbox import SentEmail
-from tests.support.clock import MovableClock
-from tests.support.emulator import Emulator, Submit
+from tests.support.emulator import Emulator
 
 RESIDENT = "resident@example.org"
 RESIDENT_NAME = "Amal Haddad"
@@ -40,26 +39,6 @@ def link_in(email: SentEmail, path: str) -> str:
     [in_text] = {str(link) for link in re.findall(rf"{PUBLIC_URL}(/{path}\S+)", email.text)}
     assert f'href="{PUBLIC_URL}{in_text}"' in email.html
     return in_text
-
-
-@pytest.fixture
-def inquiry(
-    aws: Emulator, submit_json: Submit, deliver_queued: Callable[[], int]
-) -> Callable[..., str]:
-    """Send an inquiry on Tuesday at 09:00 and deliver it; the status link of its
-    confirmation, as a path."""
-
-    def send(language: str = "en") -> str:
-        aws.clock = MovableClock(TUESDAY_9_AM)
-        aws.serve()
-        status, _ = submit_json({"email": RESIDENT, "topic": "education", "message": MESSAGE,
-                                 "name": RESIDENT_NAME}, language=language)
-        assert status == 201
-        deliver_queued()
-        [confirmation] = sent_to(aws, RESIDENT)
-        return link_in(confirmation, rf"{language}/status/")
-
-    return send
 
 
 def get(client: Client, path: str, headers: dict[str, str] | None = None) -> Any:

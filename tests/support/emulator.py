@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from chalicelib import wiring
@@ -72,3 +73,16 @@ class Emulator:
 
 
 Submit = Callable[..., tuple[int, dict[str, Any]]]
+
+
+def move_to(aws: Emulator, moment: datetime) -> None:
+    """Move the emulated stage's clock forward to `moment`."""
+    aws.clock.advance(seconds=(moment - aws.clock()).total_seconds())
+
+
+def run_the_clock() -> None:
+    """The clock's schedule, as EventBridge invokes it."""
+    import app
+    from devstack.worker import scheduled_event
+
+    app.remind_and_escalate(scheduled_event(), None)
