@@ -86,6 +86,12 @@ def _templates_digest() -> str:
     return digest.hexdigest()
 
 
+def phone_number(text: object) -> Markup:
+    """A phone number in a sentence: left to right, and never broken across two lines
+    (in Arabic, "+49" would otherwise end one line and the rest begin the next)."""
+    return Markup('<span dir="ltr" class="phone-number">%s</span>') % text
+
+
 @functools.cache
 def _loader() -> BaseLoader:
     """The compiled templates when they are those of these sources, else the sources."""
@@ -129,6 +135,7 @@ def _new_environment(loader: BaseLoader, language: str) -> Environment:
     # as the language writes it (5.000 in German).
     env.filters["number"] = functools.partial(write_number, language=language)
     env.filters["ltr"] = ltr
+    env.filters["phone_number"] = phone_number
     # The same for plain text (FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE), where a
     # right-to-left text needs it; left to right it adds nothing.
     rtl = LANGUAGES[language].direction == "rtl"
